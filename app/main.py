@@ -1,0 +1,33 @@
+"""Assembles the FastAPI app: routers, middleware and error handlers, in this one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app.config import settings
+from app.cors import CORSMiddleware
+from app.problems import UnhandledErrorMiddleware, install_problem_handlers
+from app.request_log import RequestLogMiddleware, configure_logging
+from app.routes import diagnostics
+
+
+def create_app() -> FastAPI:
+    """Build the app. Everything costly happens here, once per container, not per request."""
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="CompressTest & TinySite",
+        summary="How well and how fast a file compresses, and the biggest smallest website.",
+        version="0.1.0",
+    )
+    install_problem_handlers(app)
+    app.include_router(diagnostics.router)
+    # add_middleware wraps: the last one added is the outermost. Order, outside in:
+    # request log (sees every request, preflights too) -> CORS (headers on every answer,
+    # the 500 included) -> the guard that turns stray exceptions into the 500 problem.
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(CORSMiddleware, allow_origin=settings.cors_allow_origin)
+    app.add_middleware(RequestLogMiddleware)
+    return app
+
+
+app = create_app()

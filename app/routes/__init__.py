@@ -1,0 +1,1 @@
+"""The thin HTTP layer: each module parses requests, calls the core and shapes responses."""

@@ -1,0 +1,23 @@
+"""Shared fixtures: the app over ASGI (Starlette's TestClient) and the event shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from lambda_events import SHAPES
+
+from app import app
+
+
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(params=SHAPES)
+def shape(request: pytest.FixtureRequest) -> str:
+    """Each Lambda HTTP event shape AWS sends."""
+    return request.param
