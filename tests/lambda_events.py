@@ -7,7 +7,6 @@ headers and body of the request under test, keep the rest. `invoke` runs handler
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import time
 import uuid
@@ -148,9 +147,7 @@ def read_result(result: dict[str, Any]) -> LambdaResponse:
     return LambdaResponse(result["statusCode"], headers, body, is_base64)
 
 
-def invoke(
-    shape: str, context: FakeLambdaContext | None = None, **request: Any
-) -> LambdaResponse:
+def invoke(shape: str, context: FakeLambdaContext | None = None, **request: Any) -> LambdaResponse:
     """Send one request through handler.handler as an event of `shape`."""
     from handler import handler
 

@@ -1,0 +1,111 @@
+"""Every error leaves as RFC 9457 problem+json with CORS headers; a 500 leaks no trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from fastapi import Query
+from fastapi.testclient import TestClient
+from lambda_events import FakeLambdaContext, build_event, read_result
+
+from app.lambda_adapter import LambdaAdapter
+from app.main import create_app
+from app.problems import Problem
+
+SECRET = "the-secret-inside-the-exception"
+
+
+@pytest.fixture(scope="module")
+def failing_app():  # type: ignore[no-untyped-def]
+    app = create_app()
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError(SECRET)
+
+    @app.get("/limit")
+    async def limit() -> None:
+        raise Problem(413, "Too big.", type="/problems/payload-too-large", limit=42)
+
+    @app.get("/typed")
+    async def typed(level: int = Query(ge=1, le=9)) -> dict[str, int]:
+        return {"level": level}
+
+    return app
+
+
+@pytest.fixture
+def captured_log() -> list[str]:
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("app")
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+def test_an_unhandled_error_is_a_500_problem_without_the_trace(
+    failing_app, captured_log: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(failing_app, raise_server_exceptions=False)
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server hit an unexpected error; it has been logged.",
+    }
+    assert SECRET not in response.text
+    assert "Traceback" not in response.text
+    log = "\n".join(captured_log)
+    assert "Traceback" in log
+    assert SECRET in log
+    assert client.get("/health").status_code == 200
+
+
+def test_the_500_through_lambda_is_a_problem_too(shape: str, failing_app) -> None:  # type: ignore[no-untyped-def]
+    result = LambdaAdapter(failing_app)(build_event(shape, path="/boom"), FakeLambdaContext())
+    response = read_result(result)
+    assert response.status == 500
+    assert response.header("content-type") == "application/problem+json"
+    assert response.header("access-control-allow-origin") == "*"
+    assert SECRET.encode() not in response.body
+
+
+def test_a_problem_carries_its_extension_members(failing_app) -> None:  # type: ignore[no-untyped-def]
+    response = TestClient(failing_app).get("/limit")
+    assert response.status_code == 413
+    assert response.json() == {
+        "type": "/problems/payload-too-large",
+        "title": "Request Entity Too Large",
+        "status": 413,
+        "detail": "Too big.",
+        "limit": 42,
+    }
+
+
+def test_a_validation_error_is_a_422_problem_naming_the_field(failing_app) -> None:  # type: ignore[no-untyped-def]
+    response = TestClient(failing_app).get("/typed", params={"level": "12"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/validation"
+    assert body["status"] == 422
+    assert body["errors"][0]["loc"] == ["query", "level"]
+    assert "query.level" in body["detail"]
+    assert json.dumps(body)  # JSON all the way down
+
+
+def test_problem_title_defaults_to_the_status_phrase() -> None:
+    assert Problem(406, "x").to_dict()["title"] == "Not Acceptable"

@@ -1,0 +1,52 @@
+"""One JSON line per request, with the Lambda request id when there is one."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+from lambda_events import FakeLambdaContext, build_event
+
+import handler
+
+
+@pytest.fixture
+def request_lines() -> list[dict]:
+    lines: list[dict] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(record.getMessage()))
+
+    collector = Collect()
+    logger = logging.getLogger("app.request")
+    logger.addHandler(collector)
+    yield lines
+    logger.removeHandler(collector)
+
+
+def test_a_lambda_request_logs_one_line_with_its_request_id(
+    shape: str, request_lines: list[dict]
+) -> None:
+    context = FakeLambdaContext(aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
+    handler.handler(build_event(shape, method="GET", path="/health"), context)
+    assert len(request_lines) == 1
+    line = request_lines[0]
+    assert set(line) == {"requestId", "method", "path", "status", "durationMs"}
+    assert line["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/health", 200)
+    assert 0 <= line["durationMs"] < 10_000
+
+
+def test_errors_and_preflights_are_logged_too(
+    client: TestClient, request_lines: list[dict]
+) -> None:
+    client.get("/missing")
+    client.options("/compress")
+    assert [(line["method"], line["status"]) for line in request_lines] == [
+        ("GET", 404),
+        ("OPTIONS", 204),
+    ]
+    assert all(line["requestId"] is None for line in request_lines)
