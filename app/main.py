@@ -6,14 +6,16 @@ from fastapi import FastAPI
 
 from app.config import settings
 from app.cors import CORSMiddleware
+from app.memory import return_big_buffers_to_the_os
 from app.problems import UnhandledErrorMiddleware, install_problem_handlers
 from app.request_log import RequestLogMiddleware, configure_logging
-from app.routes import diagnostics
+from app.routes import compress, diagnostics, site
 
 
 def create_app() -> FastAPI:
     """Build the app. Everything costly happens here, once per container, not per request."""
     configure_logging(settings.log_level)
+    return_big_buffers_to_the_os()  # keeps memory flat under uploads: app/memory.py
     app = FastAPI(
         title="CompressTest & TinySite",
         summary="How well and how fast a file compresses, and the biggest smallest website.",
@@ -21,9 +23,14 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(diagnostics.router)
+    app.include_router(compress.router)
+    # A 404 is an HTML page for browsers, problem+json for everyone else.
+    app.add_exception_handler(404, site.not_found)
     # add_middleware wraps: the last one added is the outermost. Order, outside in:
     # request log (sees every request, preflights too) -> CORS (headers on every answer,
-    # the 500 included) -> the guard that turns stray exceptions into the 500 problem.
+    # the 500 included) -> the guard that turns stray exceptions into the 500 problem ->
+    # TinySite's pages, answered ahead of the router (measured in bench/bench_site.py).
+    app.add_middleware(site.TinySite)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(CORSMiddleware, allow_origin=settings.cors_allow_origin)
     app.add_middleware(RequestLogMiddleware)

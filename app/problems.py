@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -74,7 +75,8 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
     return problem_response(exc)
 
 
-async def _on_http_exception(request: Request, exc: Exception) -> Response:
+async def http_exception_response(request: Request, exc: Exception) -> Response:
+    """The problem for a framework HTTPException; public so a status handler can fall back."""
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
@@ -102,11 +104,57 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+# What every problem body holds (RFC 9457 §3.1); extension members such as `limit` may follow.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "description": "'about:blank' or '/problems/<slug>'."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+    "additionalProperties": True,
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI schema tell the truth about errors: problem+json for every 4xx and 5xx.
+
+    FastAPI documents its 422 as application/json with its own error shape, which this
+    service never sends (schemathesis in tests/test_schema_fuzz.py catches the difference).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        problem_body = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        problem = {"content": {PROBLEM_MEDIA_TYPE: problem_body}}
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                responses = operation.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "The request is not valid", **problem}
+                responses.setdefault("4XX", {"description": "A client error", **problem})
+                responses.setdefault("5XX", {"description": "A server error", **problem})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Make every error the framework raises leave as problem+json."""
+    """Make every error the framework raises leave as problem+json, and say so in the schema."""
     app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(StarletteHTTPException, http_exception_response)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    _document_problems(app)
 
 
 class UnhandledErrorMiddleware:
@@ -132,6 +180,10 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, send_tracking_start)
+        except ClientDisconnect:
+            # The client hung up before its body was complete (under uvicorn; Lambda delivers
+            # whole bodies): no one is left to answer, and it is not the server's error.
+            logger.info("client disconnected during %s %s", scope["method"], scope["path"])
         except Exception:
             logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if response_started:

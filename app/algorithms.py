@@ -1,0 +1,241 @@
+"""The codec registry: each compression method with its levels, compress and decompress.
+
+Every codec calls its library once, at the given level, with that library's default settings
+otherwise, so each size this service reports can be reproduced with one line of Python.
+No web imports: the benchmark engine, the routes and the CLI all build on this module.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import brotli
+
+try:  # Python 3.14+ ships zstd; before that the zstandard package wraps the same libzstd.
+    from compression import zstd as _stdlib_zstd  # type: ignore[import-not-found]
+except ImportError:
+    _stdlib_zstd = None
+    import zstandard
+
+ZSTD_LIBRARY = "compression.zstd" if _stdlib_zstd is not None else "zstandard"
+
+
+@dataclass(frozen=True)
+class Codec:
+    """One compression method. Levels run from `min_level` to `max_level` inclusive.
+
+    `default_level` is the level used when none is asked for; `spread` are the levels of the
+    default benchmark (a fast one, the default and the strongest worth running).
+    """
+
+    name: str
+    min_level: int
+    max_level: int
+    default_level: int
+    spread: tuple[int, ...]
+    media_type: str
+    extension: str
+    compress: Callable[[bytes, int], bytes]
+    decompress: Callable[[bytes], bytes]
+    description: str
+
+    @property
+    def levels(self) -> range:
+        return range(self.min_level, self.max_level + 1)
+
+    def level_range_text(self) -> str:
+        return f"{self.min_level}-{self.max_level}"
+
+
+def _deflate_raw(data: bytes, level: int) -> bytes:
+    # wbits -15: a bare RFC 1951 stream with zlib's default 32 KiB window, no header or trailer.
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _zstd_compress(data: bytes, level: int) -> bytes:
+    if _stdlib_zstd is not None:
+        return _stdlib_zstd.compress(data, level)
+    # One-shot compress() records the content size in the frame, as the zstd tool does.
+    return zstandard.ZstdCompressor(level=level).compress(data)
+
+
+def _zstd_decompress(data: bytes) -> bytes:
+    if _stdlib_zstd is not None:
+        return _stdlib_zstd.decompress(data)
+    return zstandard.ZstdDecompressor().decompress(data)
+
+
+CODECS: dict[str, Codec] = {
+    codec.name: codec
+    for codec in (
+        Codec(
+            name="deflate",
+            min_level=0,
+            max_level=9,
+            default_level=6,  # zlib's Z_DEFAULT_COMPRESSION
+            spread=(1, 6, 9),
+            media_type="application/zlib",
+            extension=".zlib",
+            compress=lambda data, level: zlib.compress(data, level),
+            decompress=zlib.decompress,
+            description="zlib format (RFC 1950): what HTTP calls Content-Encoding: deflate",
+        ),
+        Codec(
+            name="deflate-raw",
+            min_level=0,
+            max_level=9,
+            default_level=6,
+            spread=(1, 6, 9),
+            media_type="application/octet-stream",
+            extension=".deflate",
+            compress=_deflate_raw,
+            decompress=lambda data: zlib.decompress(data, -zlib.MAX_WBITS),
+            description="raw DEFLATE (RFC 1951), as Go's compress/flate writes it",
+        ),
+        Codec(
+            name="gzip",
+            min_level=0,
+            max_level=9,
+            # gzip(1) and zlib default to 6; Python's gzip module alone defaults to 9.
+            default_level=6,
+            spread=(1, 6, 9),
+            media_type="application/gzip",
+            extension=".gz",
+            # mtime 0 and no file name in the header: the same bytes on every run.
+            compress=lambda data, level: gzip.compress(data, level, mtime=0),
+            decompress=gzip.decompress,
+            description="gzip (RFC 1952), no file name, mtime 0",
+        ),
+        Codec(
+            name="bz2",
+            min_level=1,
+            max_level=9,
+            default_level=9,
+            spread=(1, 9),
+            media_type="application/x-bzip2",
+            extension=".bz2",
+            compress=lambda data, level: bz2.compress(data, level),
+            decompress=bz2.decompress,
+            description="bzip2 (levels are block sizes of 100-900 kB)",
+        ),
+        Codec(
+            name="xz",
+            min_level=0,
+            max_level=9,
+            default_level=6,
+            # Presets 7-9 differ from 6 only in dictionary size (16, 32, 64 MiB against 8 MiB):
+            # for an input of at most 8 MiB they give the same size, yet preset 9 touched 93 MB
+            # more memory than the input here (xz 6: 45 MB). So the default spread stops at 6.
+            spread=(0, 6),
+            media_type="application/x-xz",
+            extension=".xz",
+            compress=lambda data, level: lzma.compress(data, preset=level),
+            decompress=lzma.decompress,
+            description="xz container, LZMA2 presets 0-9, CRC64",
+        ),
+        Codec(
+            name="brotli",
+            min_level=0,
+            max_level=11,
+            default_level=11,  # the brotli library's and tool's default quality
+            spread=(1, 6, 11),  # 6: what web servers use on the fly (ngx_brotli's default)
+            media_type="application/octet-stream",
+            extension=".br",
+            compress=lambda data, level: brotli.compress(data, quality=level),
+            decompress=brotli.decompress,
+            description="brotli (RFC 7932), quality 0-11, 4 MiB window",
+        ),
+        Codec(
+            name="zstd",
+            min_level=1,
+            max_level=22,
+            default_level=3,  # ZSTD_CLEVEL_DEFAULT
+            spread=(1, 3, 19, 22),  # 19: the strongest level the zstd tool allows without --ultra
+            media_type="application/zstd",
+            extension=".zst",
+            compress=_zstd_compress,
+            decompress=_zstd_decompress,
+            description=f"Zstandard (RFC 8878) via {ZSTD_LIBRARY}, levels 1-22",
+        ),
+    )
+}
+
+
+class CodecSpecError(ValueError):
+    """A codec name or level that does not exist; the message names the valid ones."""
+
+
+def valid_codecs_text() -> str:
+    """'deflate 0-9, deflate-raw 0-9, ...': what an error message offers instead."""
+    return ", ".join(f"{c.name} {c.level_range_text()}" for c in CODECS.values())
+
+
+def get_codec(name: str) -> Codec:
+    """The codec called `name` (case-insensitive); CodecSpecError naming the valid ones if none."""
+    codec = CODECS.get(name.strip().lower())
+    if codec is None:
+        raise CodecSpecError(
+            f"Unknown codec {name.strip()!r}; valid codecs and levels: {valid_codecs_text()}."
+        )
+    return codec
+
+
+def check_level(codec: Codec, level: int) -> int:
+    """`level` if `codec` has it; CodecSpecError naming the codec's range otherwise."""
+    if level not in codec.levels:
+        raise CodecSpecError(
+            f"{codec.name} has no level {level}; its levels are {codec.level_range_text()}."
+        )
+    return level
+
+
+def _parse_level(codec: Codec, text: str) -> int:
+    try:
+        level = int(text.strip())
+    except ValueError:
+        raise CodecSpecError(
+            f"{text.strip()!r} is not a level of {codec.name}; "
+            f"its levels are {codec.level_range_text()}."
+        ) from None
+    return check_level(codec, level)
+
+
+def parse_codec_spec(spec: str) -> list[tuple[Codec, int]]:
+    """Jobs from a spec like 'gzip:9,brotli,zstd:3-19', in the order given, duplicates dropped.
+
+    Each comma-separated item is a name (that codec's `spread`), name:level, or name:low-high
+    (every level in between, both ends included). Raises CodecSpecError for anything unknown.
+    """
+    jobs: list[tuple[Codec, int]] = []
+    for item in spec.split(","):
+        if not item.strip():
+            continue
+        name, _, levels_text = item.partition(":")
+        codec = get_codec(name)
+        if not levels_text.strip():
+            levels: list[int] = list(codec.spread)
+        elif "-" in levels_text.strip()[1:]:
+            # A '-' after the first character separates a range ('3-19'); a leading one is a
+            # sign and _parse_level rejects the negative level with the codec's range.
+            low_text, _, high_text = levels_text.strip().partition("-")
+            low, high = _parse_level(codec, low_text), _parse_level(codec, high_text)
+            if low > high:
+                raise CodecSpecError(f"The range {levels_text.strip()!r} of {codec.name} is empty.")
+            levels = list(range(low, high + 1))
+        else:
+            levels = [_parse_level(codec, levels_text)]
+        jobs.extend((codec, level) for level in levels if (codec, level) not in jobs)
+    if not jobs:
+        raise CodecSpecError(f"No codec given; valid codecs and levels: {valid_codecs_text()}.")
+    return jobs
+
+
+def default_jobs() -> list[tuple[Codec, int]]:
+    """Every codec at the levels of its spread: the benchmark when nothing is asked for."""
+    return [(codec, level) for codec in CODECS.values() for level in codec.spread]

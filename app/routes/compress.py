@@ -1,0 +1,251 @@
+"""CompressTest over HTTP: POST /compress (the benchmark report) and POST /compress/{codec}.
+
+Thin: read the upload (app/upload.py), call the engine (app/benchmark.py, app/algorithms.py)
+off the event loop, shape the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.algorithms import (
+    CODECS,
+    CodecSpecError,
+    check_level,
+    default_jobs,
+    get_codec,
+    parse_codec_spec,
+)
+from app.benchmark import Budget, Report, benchmark
+from app.config import settings
+from app.problems import Problem
+from app.upload import read_upload
+from app.website.negotiation import prefers_html
+from app.website.precompressed import CONTENT_SECURITY_POLICY
+from app.website.results_page import results_page
+
+router = APIRouter(tags=["compresstest"])
+
+# Kept back from the Lambda's remaining time for reading the upload's last bytes, rendering the
+# JSON and Mangum's conversion: all well under a second even for a maximal upload.
+LAMBDA_SAFETY_MARGIN_SECONDS = 1.0
+
+BINARY_SCHEMA = {"type": "string", "format": "binary"}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": BINARY_SCHEMA,
+                        "text": {"type": "string"},
+                    },
+                    "description": "Either `file` or `text` (also `fileUpload`, `textEntry`).",
+                }
+            },
+            "application/octet-stream": {"schema": BINARY_SCHEMA},
+        },
+    }
+}
+
+
+class InputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    filename: str | None = Field(description="The uploaded file's name; null for text or raw.")
+    size: int = Field(description="Bytes in the input.")
+    sha256: str = Field(description="SHA-256 of the input, hex.")
+
+
+class ResultModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    codec: str
+    level: int
+    size: int = Field(description="Compressed bytes, exactly what the library produced.")
+    ratio: float = Field(
+        description="Original size ÷ compressed size: 4.48 means 4.48 times smaller (lzbench "
+        "prints the inverse, compressed ÷ original, as a percentage). 0 for an empty input."
+    )
+    saving: float | None = Field(
+        description="Percent saved: 100 × (1 - compressed ÷ original); negative when the output "
+        "is larger; null for an empty input."
+    )
+    compress_ms: float = Field(description="Wall time of the compression.")
+    compress_cpu_ms: float = Field(
+        description="CPU time of the compressing thread: honest when jobs run in parallel."
+    )
+    compress_mbps: float = Field(description="Original megabytes (10^6 bytes) per second.")
+    decompress_ms: float = Field(description="Wall time of the decompression.")
+    decompress_mbps: float = Field(description="Original megabytes (10^6 bytes) per second.")
+    verified: bool = Field(description="The decompressed bytes equal the input byte for byte.")
+
+
+class SkippedModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    codec: str
+    level: int
+    reason: str = Field(description="Why the job was not run or not finished.")
+
+
+class CompressReport(BaseModel):
+    """How small and how fast the input compresses with each codec and level."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    input: InputModel
+    results: list[ResultModel] = Field(description="One per job run, smallest first.")
+    skipped: list[SkippedModel] = Field(description="Jobs the time budget could not hold.")
+    elapsed_ms: float = Field(description="Wall time of the whole benchmark.")
+    budget_ms: float = Field(description="The time the benchmark was allowed.")
+
+
+CodecsQuery = Annotated[
+    str | None,
+    Query(
+        description="Jobs, e.g. `gzip:9,brotli,zstd:3-19`: a name (its fast, default and "
+        "strongest levels), name:level or name:low-high. Absent: every codec's default levels.",
+        examples=["gzip:9,brotli,zstd:3-19"],
+    ),
+]
+
+
+def bad_codec_spec(error: CodecSpecError) -> Problem:
+    return Problem(400, str(error), type="/problems/bad-codec-spec", title="Unknown codec or level")
+
+
+def request_budget(request: Request) -> Budget:
+    """settings.budget_seconds, or less: what the Lambda invocation has left, minus a margin."""
+    seconds = settings.budget_seconds
+    context = request.scope.get("aws.context")
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        remaining = context.get_remaining_time_in_millis() / 1000
+        seconds = min(seconds, remaining - LAMBDA_SAFETY_MARGIN_SECONDS)
+    return Budget(seconds)
+
+
+async def benchmark_request(request: Request, codecs: str | None) -> Report:
+    """The report for this request's upload: the shared core of every /compress answer.
+
+    Raises Problem for a bad codec spec (before reading the body) and for a bad upload.
+    """
+    budget = request_budget(request)
+    try:
+        jobs = parse_codec_spec(codecs) if codecs and codecs.strip() else default_jobs()
+    except CodecSpecError as error:
+        raise bad_codec_spec(error) from None
+    upload = await read_upload(request, settings.max_upload_bytes)
+    # The codecs release the GIL, but the wait for them must not hold the event loop.
+    return await run_in_threadpool(benchmark, upload.data, jobs, budget, filename=upload.filename)
+
+
+# The answer depends on Accept (JSON or the HTML page); both are made for one request only.
+REPORT_HEADERS = {
+    "Vary": "Accept",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@router.post(
+    "/compress",
+    response_model=CompressReport,
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        200: {
+            "description": "JSON; the HTML results page for a client that ranks text/html "
+            "above application/json (a browser posting the home page's form).",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def compress_report(
+    request: Request, response: Response, codecs: CodecsQuery = None
+) -> CompressReport | HTMLResponse:
+    """Compress the upload with each codec and level; sizes, ratios, speeds, round-trip check."""
+    report = await benchmark_request(request, codecs)
+    # RFC 9110 §12.5.1: a browser asks text/html first and gets the page; */* (curl), no
+    # Accept, or an API client's application/json ties or loses, and gets JSON.
+    accept = ", ".join(request.headers.getlist("accept")) or None
+    if prefers_html(accept, "application/json"):
+        return HTMLResponse(results_page(report), headers=REPORT_HEADERS)
+    response.headers.update(REPORT_HEADERS)
+    return CompressReport.model_validate(report)
+
+
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/;:*?<>|]')
+
+
+def download_filename(uploaded: str | None, extension: str) -> str:
+    """A safe name for the download: the upload's base name (or 'data') plus the extension.
+
+    Path components, quotes, control and separator characters are dropped, so the name can
+    neither escape a directory nor break out of the header's quoted string.
+    """
+    name = (uploaded or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = unicodedata.normalize("NFC", _UNSAFE_IN_FILENAME.sub("", name)).strip(" .")[:200]
+    return (name or "data") + extension
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII filename, plus RFC 6266's filename* when it is not ASCII."""
+    ascii_name = filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    header = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        header += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return header
+
+
+@router.post(
+    "/compress/{codec}",
+    response_class=Response,
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        200: {
+            "description": "The compressed bytes, as a download.",
+            # Each codec's own media type (application/gzip, application/zstd, ...).
+            "content": {
+                media_type: {"schema": BINARY_SCHEMA}
+                for media_type in dict.fromkeys(c.media_type for c in CODECS.values())
+            },
+        }
+    },
+)
+async def compress_download(
+    codec: Annotated[
+        str,
+        # Documented as the list of names; an unknown one still gets the 400 that names them.
+        Path(json_schema_extra={"enum": list(CODECS)}),
+    ],
+    request: Request,
+    level: Annotated[int | None, Query(description="Default: the codec's default level.")] = None,
+) -> Response:
+    """The upload compressed with one codec: Content-Type of the format, a file name to save."""
+    try:
+        chosen = get_codec(codec)
+        chosen_level = check_level(chosen, chosen.default_level if level is None else level)
+    except CodecSpecError as error:
+        raise bad_codec_spec(error) from None
+    upload = await read_upload(request, settings.max_upload_bytes)
+    compressed = await run_in_threadpool(chosen.compress, upload.data, chosen_level)
+    filename = download_filename(upload.filename, chosen.extension)
+    return Response(
+        compressed,
+        media_type=chosen.media_type,
+        headers={
+            "Content-Disposition": content_disposition(filename),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,155 @@
+"""Reading the one input of a CompressTest request, within the upload limit.
+
+Accepted: multipart/form-data (or a urlencoded form) with the file in `file` or pasted text in
+`text` (the original CompressTest's `fileUpload` and `textEntry` too), or any other body as the
+raw bytes (`application/octet-stream`). Guarantees:
+- a body larger than the limit is refused with 413 before it is read: from Content-Length when
+  the client sends one, else as soon as the streamed byte count passes the limit;
+- python-multipart spools a file part over 1 MiB to a temporary file; it is read once and closed
+  (which deletes it), so the input is held in memory as one bytes object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.types import Message
+
+from app.problems import Problem
+
+FILE_FIELDS = ("file", "fileUpload")
+TEXT_FIELDS = ("text", "textEntry")
+# Room for a form's boundaries and part headers on top of the file itself: a browser sends
+# under 300 bytes of them for one file and one empty text field.
+FORM_FRAMING_ALLOWANCE = 64 * 1024
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The bytes to work on and, for a file part, the file name the client gave."""
+
+    data: bytes
+    filename: str | None
+
+
+def payload_too_large(limit: int, size: int | None = None) -> Problem:
+    """The 413 problem, naming the limit (and the size when it is known)."""
+    measured = f"The upload has {size} bytes; " if size is not None else "The upload is too big; "
+    return Problem(
+        413,
+        f"{measured}the largest accepted is {limit} bytes ({limit / 1024 / 1024:g} MiB).",
+        type="/problems/payload-too-large",
+        title="Upload too large",
+        limit=limit,
+    )
+
+
+def no_input_problem(detail: str = "") -> Problem:
+    return Problem(
+        400,
+        detail
+        or "Send a file in the form field 'file', text in the field 'text', or the raw bytes "
+        "as an application/octet-stream body.",
+        type="/problems/no-input",
+        title="No input",
+    )
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _declared_length(request: Request) -> int | None:
+    try:
+        return int(request.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _limited(request: Request, body_limit: int, upload_limit: int) -> Request:
+    """The same request whose body stream raises the 413 once more than body_limit arrived."""
+    received = 0
+
+    async def receive_counting() -> Message:
+        nonlocal received
+        message = await request.receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > body_limit:
+                raise payload_too_large(upload_limit)
+        return message
+
+    return Request(request.scope, receive_counting)
+
+
+async def read_upload(request: Request, limit: int) -> Upload:
+    """The request's single input, at most `limit` bytes; raises a Problem otherwise.
+
+    413 over the limit, 400 when there is no input, 422 when a form carries more than one.
+    """
+    is_form = _media_type(request) in FORM_MEDIA_TYPES
+    body_limit = limit + FORM_FRAMING_ALLOWANCE if is_form else limit
+    declared = _declared_length(request)
+    if declared is not None and declared > body_limit:
+        raise payload_too_large(limit, None if is_form else declared)
+    limited = _limited(request, body_limit, limit)
+    if is_form:
+        return await _read_form(limited, limit)
+    return await _read_raw(limited, limit)
+
+
+async def _read_raw(request: Request, limit: int) -> Upload:
+    chunks = [chunk async for chunk in request.stream() if chunk]
+    if not chunks and not request.headers.get("content-type"):
+        raise no_input_problem()
+    data = b"".join(chunks)
+    del chunks
+    if len(data) > limit:
+        raise payload_too_large(limit, len(data))
+    return Upload(data, None)
+
+
+def _is_given(value: UploadFile | str) -> bool:
+    """False for what a browser sends for an untouched input: no file chosen, an empty textarea."""
+    if isinstance(value, str):
+        return value != ""
+    return bool(value.filename) or bool(value.size)
+
+
+async def _read_form(request: Request, limit: int) -> Upload:
+    form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
+    try:
+        given = [
+            (name, value)
+            for name, value in form.multi_items()
+            if name in FILE_FIELDS + TEXT_FIELDS and _is_given(value)
+        ]
+        if not given:
+            fields = ", ".join(repr(name) for name in form) or "none"
+            raise no_input_problem(
+                "The form has no file in 'file' (or 'fileUpload') and no text in 'text' "
+                f"(or 'textEntry'); its fields: {fields}. Raw bytes need "
+                "Content-Type: application/octet-stream."
+            )
+        if len(given) > 1:
+            names = ", ".join(repr(name) for name, _ in given)
+            raise Problem(
+                422,
+                f"The form has more than one input ({names}); send either a file or text.",
+                type="/problems/ambiguous-input",
+                title="More than one input",
+            )
+        _, value = given[0]
+        if isinstance(value, str):
+            data = value.encode("utf-8")
+            if len(data) > limit:
+                raise payload_too_large(limit, len(data))
+            return Upload(data, None)
+        if value.size is not None and value.size > limit:
+            raise payload_too_large(limit, value.size)
+        return Upload(await value.read(), value.filename or None)
+    finally:
+        await form.close()

@@ -1,0 +1,238 @@
+"""The site's pages, rendered and compressed once, at import: a request only looks bytes up.
+
+Each page is a fragment in pages/ poured into pages/layout.html; the few facts a page states
+about the service (upload limit, codec levels, the site's own sizes) are filled in here from
+the code that decides them, so the pages cannot drift from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.algorithms import CODECS
+from app.config import settings
+from app.website.csp import content_security_policy, inline_styles
+from app.website.negotiation import IDENTITY
+from app.website.script import SCRIPT_MEDIA_TYPE, SCRIPT_PATH, script_text, versioned_url
+
+PAGES_DIR = Path(__file__).resolve().with_name("pages")
+
+# Content codings (RFC 9110 §8.4.1) at each library's strongest setting: the cost is paid once
+# per container, the saving on every response.
+ENCODERS: dict[str, Callable[[bytes], bytes]] = {
+    "deflate": lambda data: CODECS["deflate"].compress(data, 9),  # zlib format (RFC 1950)
+    "gzip": lambda data: CODECS["gzip"].compress(data, 9),  # mtime 0: the same bytes each time
+    "br": lambda data: CODECS["brotli"].compress(data, 11),
+    "zstd": lambda data: CODECS["zstd"].compress(data, 19),
+}
+CODINGS = (IDENTITY, *ENCODERS)
+HTTP_CODING_OF_CODEC = {"deflate": "deflate", "gzip": "gzip", "brotli": "br", "zstd": "zstd"}
+
+MEDIA_TYPE = "text/html; charset=utf-8"
+# Pages change only with a deploy. An hour of freshness, then a cheap revalidation by ETag.
+CACHE_CONTROL = "public, max-age=3600"
+# Only this origin: its one script, its fetches, its form; inline, only the layout's <style>,
+# named by hash (app/website/csp.py). The results page shares the layout, so the policy too.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    inline_styles((PAGES_DIR / "layout.html").read_text(encoding="utf-8"))
+)
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """Where a page lives and the file of its main content."""
+
+    path: str
+    filename: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Representation:
+    """One page in one content coding, with its response headers ready to send.
+
+    `headers` are those of a full response (Content-Length included, also right for HEAD);
+    `not_modified_headers` those RFC 9110 §15.4.5 asks of a 304 (ETag, Vary, Cache-Control).
+    """
+
+    coding: str
+    body: bytes
+    etag: str
+    headers: Headers
+    not_modified_headers: Headers
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page in every coding of CODINGS; `body_sizes` feeds the negotiation's tie-break."""
+
+    path: str
+    title: str
+    html: str
+    representations: Mapping[str, Representation]
+    body_sizes: Mapping[str, int]
+
+
+SOURCES = (
+    PageSource("/", "home.html", "CompressTest: how small does your file get?"),
+    PageSource("/api", "api.html", "The API · CompressTest"),
+    PageSource("/codecs", "codecs.html", "The codecs · CompressTest"),
+    PageSource("/about", "about.html", "TinySite, the biggest smallest website"),
+)
+NOT_FOUND_SOURCE = PageSource("", "not_found.html", "Not found · CompressTest")
+SIZES_SOURCE_PATH = "/about"
+
+
+def _read(filename: str) -> str:
+    return (PAGES_DIR / filename).read_text(encoding="utf-8")
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """`template` with each {{name}} replaced; raises KeyError for a name without a value."""
+    parts = template.split("{{")
+    filled = [parts[0]]
+    for part in parts[1:]:
+        name, closing, rest = part.partition("}}")
+        if not closing or name not in values:
+            raise KeyError(f"page placeholder {{{{{name}}}}} has no value")
+        filled.append(values[name] + rest)
+    return "".join(filled)
+
+
+def render(source: PageSource, values: Mapping[str, str]) -> str:
+    """The page's full HTML: its fragment, filled in, inside the layout."""
+    main = _fill(_read(source.filename), values).strip()
+    return _fill(_read("layout.html"), {"title": html.escape(source.title), "main": main})
+
+
+def byte_size_text(size: int) -> str:
+    """'4 MiB' for whole mebibytes, '1,536 KiB' for whole kibibytes, else '1,000 bytes'."""
+    for unit, factor in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size % factor == 0:
+            return f"{size // factor:,} {unit}"
+    return f"{size:,} bytes"
+
+
+def codec_table() -> str:
+    """The codecs page's table, from the registry the service actually runs."""
+    rows = [
+        "<table>",
+        "<tr><th>codec<th>levels<th>default<th>HTTP coding<th>type",
+    ]
+    for codec in CODECS.values():
+        http_coding = HTTP_CODING_OF_CODEC.get(codec.name, "—")
+        rows.append(
+            f"<tr><td><a href=#{codec.name}>{codec.name}</a><td>{codec.level_range_text()}"
+            f"<td>{codec.default_level}<td>{http_coding}<td>{html.escape(codec.media_type)}"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def sizes_table(pages: Mapping[str, Mapping[str, int]]) -> str:
+    """Bytes of each page (label -> coding -> size) per coding; the smallest of a row in bold."""
+    rows = ["<table>", "<tr><th>path<th>" + "<th>".join(CODINGS)]
+    for label, sizes in pages.items():
+        smallest = min(sizes.values())
+        cells = [
+            f"<b>{sizes[coding]:,}</b>" if sizes[coding] == smallest else f"{sizes[coding]:,}"
+            for coding in CODINGS
+        ]
+        rows.append(f"<tr><td>{label}<td>" + "<td>".join(cells))
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _etag(coding: str, body: bytes) -> str:
+    # Strong (RFC 9110 §8.8.3): it changes whenever a byte of this representation does.
+    return f'"{coding}-{hashlib.sha256(body).hexdigest()[:20]}"'
+
+
+def encode(
+    source: PageSource,
+    page_html: str,
+    *,
+    vary: str = "Accept-Encoding",
+    cacheable: bool = True,
+    media_type: str = MEDIA_TYPE,
+) -> Page:
+    """Compress `page_html` in every coding and build each representation's headers.
+
+    `cacheable=False` (the 404 page) sends no ETag and `Cache-Control: no-cache`: conditional
+    requests apply to 2xx answers only (RFC 9110 §13.2.1).
+    """
+    identity = page_html.encode("utf-8")
+    bodies = {
+        IDENTITY: identity,
+        **{coding: compress(identity) for coding, compress in ENCODERS.items()},
+    }
+    representations = {}
+    for coding, body in bodies.items():
+        etag = _etag(coding, body)
+        common: list[tuple[bytes, bytes]] = [
+            (b"vary", vary.encode()),
+            (b"cache-control", CACHE_CONTROL.encode() if cacheable else b"no-cache"),
+        ]
+        if cacheable:
+            common.append((b"etag", etag.encode()))
+        headers = [
+            (b"content-type", media_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *([(b"content-encoding", coding.encode())] if coding != IDENTITY else []),
+            *common,
+            (b"x-content-type-options", b"nosniff"),
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+        ]
+        representations[coding] = Representation(coding, body, etag, tuple(headers), tuple(common))
+    sizes = {coding: len(body) for coding, body in bodies.items()}
+    return Page(source.path, source.title, page_html, representations, sizes)
+
+
+def build_assets() -> dict[str, Page]:
+    """The site's script by path, encoded like a page: the same negotiation, ETag and caching."""
+    source = PageSource(SCRIPT_PATH, "../assets/app.js", "app.js")
+    return {SCRIPT_PATH: encode(source, script_text(), media_type=SCRIPT_MEDIA_TYPE)}
+
+
+def build_site() -> tuple[dict[str, Page], Page]:
+    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
+    values = {
+        "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
+        "max_upload": byte_size_text(settings.max_upload_bytes),
+        "budget_seconds": f"{settings.budget_seconds:g}",
+        "codec_table": codec_table(),
+    }
+    pages = {
+        source.path: encode(source, render(source, values))
+        for source in SOURCES
+        if source.path != SIZES_SOURCE_PATH
+    }
+    not_found = encode(
+        NOT_FOUND_SOURCE,
+        render(NOT_FOUND_SOURCE, values),
+        vary="Accept, Accept-Encoding",
+        cacheable=False,
+    )
+    # The about page lists every other body. Its own row is left out on purpose: writing its
+    # sizes into it changes them, and the fixed point of that loop was found to cycle (and to
+    # cost a second of start-up) whenever a page or a setting changed. Its Content-Length
+    # tells its size in whichever coding was sent.
+    measured = {
+        **{f"<a href={path}>{path}</a>": page.body_sizes for path, page in pages.items()},
+        "404 page": not_found.body_sizes,
+        **{path: asset.body_sizes for path, asset in ASSETS.items()},
+    }
+    sizes_source = next(source for source in SOURCES if source.path == SIZES_SOURCE_PATH)
+    sizes_values = {**values, "sizes": sizes_table(measured)}
+    pages[SIZES_SOURCE_PATH] = encode(sizes_source, render(sizes_source, sizes_values))
+    ordered = {source.path: pages[source.path] for source in SOURCES}
+    return ordered, not_found
+
+
+ASSETS = build_assets()
+PAGES, NOT_FOUND_PAGE = build_site()

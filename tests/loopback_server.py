@@ -1,0 +1,93 @@
+"""A real uvicorn serving the app in a child process on 127.0.0.1, on a port the OS picks.
+
+uvicorn binds port 0 itself and the port is read from its start-up line. (Handing it a bound
+socket with `--fd` would be simpler, but uvicorn then takes the socket for a Unix one and
+asyncio leaves Nagle's algorithm on: every response waited ~40 ms for a delayed ACK.)
+Loopback only, by construction.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_SECONDS = 30.0
+LISTENING_LINE = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+) ")
+
+
+@dataclass
+class LoopbackServer:
+    """A running server: where it listens, and what it has written to stderr so far."""
+
+    host: str
+    port: int
+    process: subprocess.Popen[bytes]
+    stderr_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+
+def _port_when_listening(process: subprocess.Popen[bytes], stderr_path: Path) -> int:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        log = stderr_path.read_text(errors="replace")
+        if match := LISTENING_LINE.search(log):
+            return int(match[1])
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited at start-up:\n{log}")
+        time.sleep(0.05)
+    raise RuntimeError(f"uvicorn did not start within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+@contextmanager
+def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackServer]:
+    """Run `uvicorn app:app` on 127.0.0.1:<ephemeral> until the block ends; stops it after.
+
+    The app's request lines are off (LOG_LEVEL=WARNING), as is uvicorn's access log; uvicorn's
+    own messages, errors and tracebacks included, reach `server.stderr()`.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-access-log",
+    ]
+    with tempfile.NamedTemporaryFile(prefix="uvicorn-", suffix=".log", delete=False) as stderr_file:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_file,
+        )
+    stderr_path = Path(stderr_file.name)
+    try:
+        port = _port_when_listening(process, stderr_path)
+        yield LoopbackServer("127.0.0.1", port, process, stderr_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        stderr_path.unlink(missing_ok=True)
