@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.config import settings
-from app.problems import Problem
+from app.upload import payload_too_large
 
 router = APIRouter(tags=["diagnostics"])
 
@@ -36,12 +36,7 @@ async def echo(request: Request) -> Response:
     """
     body = await request.body()
     if len(body) > settings.max_upload_bytes:
-        raise Problem(
-            413,
-            f"The body has {len(body)} bytes; the limit is {settings.max_upload_bytes}.",
-            type="/problems/payload-too-large",
-            limit=settings.max_upload_bytes,
-        )
+        raise payload_too_large(settings.max_upload_bytes, len(body))
     return Response(
         body,
         media_type="application/octet-stream",
