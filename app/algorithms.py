@@ -15,14 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import brotli
+import zstandard  # always installed: its parameter tables give zstd's memory estimate
 
 try:  # Python 3.14+ ships zstd; before that the zstandard package wraps the same libzstd.
     from compression import zstd as _stdlib_zstd  # type: ignore[import-not-found]
 except ImportError:
     _stdlib_zstd = None
-    import zstandard
 
 ZSTD_LIBRARY = "compression.zstd" if _stdlib_zstd is not None else "zstandard"
+
+MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Codec:
     compress: Callable[[bytes, int], bytes]
     decompress: Callable[[bytes], bytes]
     description: str
+    # Bytes the compressor's own state touches for an input of the given size at a level:
+    # (level, size) -> bytes. Used to keep jobs that run at once within a memory budget.
+    compress_memory: Callable[[int, int], int]
 
     @property
     def levels(self) -> range:
@@ -71,6 +76,87 @@ def _zstd_decompress(data: bytes) -> bytes:
     return zstandard.ZstdDecompressor().decompress(data)
 
 
+# Working memory of each compressor, from its library's parameters where they are exposed and
+# otherwise fitted to measurements: the growth of VmHWM in a fresh process compressing 64 KiB,
+# 256 KiB, 1 MiB, 4 MiB and 8 MiB of Python source (tests/corpora.py) once, here. Each estimate
+# is at or above what was measured at every size up to 4 MiB.
+
+
+def _zlib_memory(level: int, size: int) -> int:
+    # zlib's zconf.h: deflate needs (1 << (windowBits + 2)) + (1 << (memLevel + 9)) bytes;
+    # windowBits 15, memLevel 8 (the defaults every zlib-based codec here uses): 256 KiB.
+    return (1 << 17) + (1 << 17)
+
+
+def _bz2_memory(level: int, size: int) -> int:
+    # The bzip2 manual: compression needs 400k + 8 x the block size (level x 100 kB), of which
+    # only the part the input fills is touched (measured 7.6 MB for level 9 on 4 MiB).
+    return 400_000 + 8 * min(size, level * 100_000)
+
+
+# liblzma's presets 0-9: dictionary sizes; presets 0-3 use hash chains, 4-9 binary trees.
+_XZ_DICTIONARY_BYTES = (
+    256 * 1024,
+    1 * MiB,
+    2 * MiB,
+    4 * MiB,
+    4 * MiB,
+    8 * MiB,
+    8 * MiB,
+    16 * MiB,
+    32 * MiB,
+    64 * MiB,
+)
+
+
+def _xz_memory(level: int, size: int) -> int:
+    dictionary = _XZ_DICTIONARY_BYTES[level]
+    # liblzma's lz_encoder.c sizes its hash table from the dictionary and zeroes it up front:
+    # the dictionary size rounded up to a power of two, halved, at least 64 Ki and at most
+    # 16 Mi entries of 4 bytes, plus 65,536 + 1,024 entries for the 2- and 3-byte hashes.
+    entries = 1 << max(16, (dictionary - 1).bit_length() - 1)
+    if entries > 1 << 24:
+        entries >>= 1
+    hash_bytes = 4 * (entries + 65_536 + 1_024)
+    # Per input byte within the dictionary: the byte itself plus 4 bytes of hash chain (presets
+    # 0-3) or 8 of binary tree (4-9); measured 5.3 and 9.3 bytes, hence 6 and 9.5.
+    per_byte = 6 if level <= 3 else 9.5
+    return hash_bytes + int(per_byte * min(size, dictionary)) + MiB
+
+
+# brotli per quality: (fixed MiB, MiB per MiB of input), fitted to the measurements above.
+# Qualities 5-9 keep hash buckets whose size depends on the quality only (26-32 MiB at 9);
+# 10-11 build a binary tree over the 4 MiB window and Zopfli nodes per block (48.3 MiB for
+# 4 MiB at quality 11), which grow with the input.
+_BROTLI_MEMORY = (
+    (0.5, 1.0),
+    (0.5, 1.0),
+    (0.5, 1.7),
+    (0.5, 1.7),
+    (1.0, 3.5),
+    (2.0, 3.5),
+    (3.0, 3.7),
+    (8.5, 3.0),
+    (16.0, 3.0),
+    (31.5, 3.0),
+    (13.0, 9.0),
+    (13.0, 9.0),
+)
+
+
+def _brotli_memory(level: int, size: int) -> int:
+    fixed_mib, per_input_byte = _BROTLI_MEMORY[level]
+    return int(fixed_mib * MiB + per_input_byte * size)
+
+
+def _zstd_memory(level: int, size: int) -> int:
+    # libzstd's own estimate for the parameters it picks for this level and input size (the
+    # window shrinks to the input); it matched the measurement within 0.1 MiB for levels 19
+    # and 22 on 4 MiB (49.3 and 65.3 MiB). Both zstd bindings use the same libzstd tables.
+    params = zstandard.ZstdCompressionParameters.from_level(level, source_size=max(size, 1))
+    return params.estimated_compression_context_size()
+
+
 CODECS: dict[str, Codec] = {
     codec.name: codec
     for codec in (
@@ -85,6 +171,7 @@ CODECS: dict[str, Codec] = {
             compress=lambda data, level: zlib.compress(data, level),
             decompress=zlib.decompress,
             description="zlib format (RFC 1950): what HTTP calls Content-Encoding: deflate",
+            compress_memory=_zlib_memory,
         ),
         Codec(
             name="deflate-raw",
@@ -97,6 +184,7 @@ CODECS: dict[str, Codec] = {
             compress=_deflate_raw,
             decompress=lambda data: zlib.decompress(data, -zlib.MAX_WBITS),
             description="raw DEFLATE (RFC 1951), as Go's compress/flate writes it",
+            compress_memory=_zlib_memory,
         ),
         Codec(
             name="gzip",
@@ -111,6 +199,7 @@ CODECS: dict[str, Codec] = {
             compress=lambda data, level: gzip.compress(data, level, mtime=0),
             decompress=gzip.decompress,
             description="gzip (RFC 1952), no file name, mtime 0",
+            compress_memory=_zlib_memory,
         ),
         Codec(
             name="bz2",
@@ -123,6 +212,7 @@ CODECS: dict[str, Codec] = {
             compress=lambda data, level: bz2.compress(data, level),
             decompress=bz2.decompress,
             description="bzip2 (levels are block sizes of 100-900 kB)",
+            compress_memory=_bz2_memory,
         ),
         Codec(
             name="xz",
@@ -138,6 +228,7 @@ CODECS: dict[str, Codec] = {
             compress=lambda data, level: lzma.compress(data, preset=level),
             decompress=lzma.decompress,
             description="xz container, LZMA2 presets 0-9, CRC64",
+            compress_memory=_xz_memory,
         ),
         Codec(
             name="brotli",
@@ -150,6 +241,7 @@ CODECS: dict[str, Codec] = {
             compress=lambda data, level: brotli.compress(data, quality=level),
             decompress=brotli.decompress,
             description="brotli (RFC 7932), quality 0-11, 4 MiB window",
+            compress_memory=_brotli_memory,
         ),
         Codec(
             name="zstd",
@@ -162,6 +254,7 @@ CODECS: dict[str, Codec] = {
             compress=_zstd_compress,
             decompress=_zstd_decompress,
             description=f"Zstandard (RFC 8878) via {ZSTD_LIBRARY}, levels 1-22",
+            compress_memory=_zstd_memory,
         ),
     )
 }

@@ -15,6 +15,17 @@ DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 # API Gateway gives up at 29 s; the benchmark must answer well before that.
 DEFAULT_BUDGET_SECONDS = 25.0
 
+# The memory the benchmark's jobs running at once may expect to need together (app/benchmark.py,
+# job_memory). 256 MB lets any two of the default jobs run side by side on a maximal upload (the
+# heaviest pair, zstd 22 and xz 6, expects 129 MB), which the time target needs: brotli 11 alone
+# takes most of the request, so the other heavy jobs must run beside it.
+DEFAULT_MEMORY_BUDGET_MB = 256.0
+# On Lambda, what the function's memory size leaves after the runtime, the app, a maximal event
+# and the request's copies of the input: measured 71 MiB (bench/bench_compress.py), rounded up.
+LAMBDA_MEMORY_RESERVE_MB = 100.0
+# The floor on Lambda's smallest sizes: the light jobs (12 MB each on 4 MiB) still run.
+MIN_MEMORY_BUDGET_MB = 24.0
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -24,6 +35,15 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     log_level: str = "INFO"
+    memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB
+
+
+def default_memory_budget_mb(environ: Mapping[str, str]) -> float:
+    """DEFAULT_MEMORY_BUDGET_MB, or on Lambda what its memory size leaves beside the app."""
+    lambda_memory = environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "").strip()
+    if not lambda_memory.isdigit():
+        return DEFAULT_MEMORY_BUDGET_MB
+    return max(MIN_MEMORY_BUDGET_MB, int(lambda_memory) - LAMBDA_MEMORY_RESERVE_MB)
 
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
@@ -48,6 +68,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         max_upload_bytes=int(number("MAX_UPLOAD_BYTES", defaults.max_upload_bytes, int)),
         budget_seconds=number("BUDGET_SECONDS", defaults.budget_seconds, float),
         log_level=environ.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
+        memory_budget_mb=number("MEMORY_BUDGET_MB", default_memory_budget_mb(environ), float),
     )
 
 

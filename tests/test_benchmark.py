@@ -19,6 +19,7 @@ from app.benchmark import (
     Report,
     available_cpus,
     benchmark,
+    job_memory,
     ratio_of,
     saving_of,
 )
@@ -199,3 +200,92 @@ def test_progress_reaches_the_total_on_a_pool_as_wide_as_the_cpus() -> None:
     assert available_cpus() == len(os.sched_getaffinity(0))
     assert 1 <= len(threads) <= available_cpus()
     assert all(name.startswith("codec") for name in threads)
+
+
+def _timed(codec: Codec, full_size: int, spans: list[tuple[str, float, float]]) -> Codec:
+    """`codec`, noting when each compression of the whole input starts and ends."""
+
+    def compress(chunk: bytes, level: int) -> bytes:
+        started = time.monotonic()
+        try:
+            return codec.compress(chunk, level)
+        finally:
+            if len(chunk) == full_size:
+                spans.append((f"{codec.name} {level}", started, time.monotonic()))
+
+    return dataclasses.replace(codec, compress=compress)
+
+
+def _overlap(a: tuple[str, float, float], b: tuple[str, float, float]) -> bool:
+    return a[1] < b[2] and b[1] < a[2]
+
+
+HEAVY = [("brotli", 11), ("xz", 6), ("zstd", 22)]
+LIGHT = [("gzip", level) for level in range(1, 10)] + [("deflate", 1), ("zstd", 1)]
+
+
+def _run_recording(data: bytes, memory_budget: int) -> tuple[Report, list, list]:
+    spans: list[tuple[str, float, float]] = []
+    jobs = [(_timed(CODECS[name], len(data), spans), level) for name, level in HEAVY + LIGHT]
+    report = benchmark(data, jobs, Budget(60), workers=2, memory_budget=memory_budget)
+    heavy_names = {f"{name} {level}" for name, level in HEAVY}
+    heavy = [span for span in spans if span[0] in heavy_names]
+    light = [span for span in spans if span[0] not in heavy_names]
+    return report, heavy, light
+
+
+def test_within_a_memory_budget_heavy_jobs_never_overlap_yet_light_ones_run_beside_them() -> None:
+    data = python_source(512 * 1024)
+    need = {job: job_memory(CODECS[job[0]], job[1], len(data)) for job in HEAVY + LIGHT}
+    budget = max(need[job] for job in HEAVY) + max(need[job] for job in LIGHT)
+    # The budget holds any heavy job beside any light one, and no two heavy jobs.
+    assert min(need[a] + need[b] for a in HEAVY for b in HEAVY if a != b) > budget
+
+    report, heavy, light = _run_recording(data, budget)
+    assert not report.skipped
+    assert len(report.results) == len(HEAVY + LIGHT)
+    assert len(heavy) == len(HEAVY)
+    for index, span in enumerate(heavy):
+        assert not any(_overlap(span, other) for other in heavy[index + 1 :]), heavy
+    # The second worker was not left idle: light jobs ran while a heavy one did.
+    assert any(_overlap(h, other) for h in heavy for other in light), (heavy, light)
+
+    # The same jobs without the memory limit do run heavy jobs side by side.
+    _, unlimited_heavy, _ = _run_recording(data, 10**12)
+    assert any(
+        _overlap(a, b) for i, a in enumerate(unlimited_heavy) for b in unlimited_heavy[i + 1 :]
+    ), unlimited_heavy
+
+
+def test_a_job_needing_more_than_the_whole_memory_budget_is_skipped_with_the_reason() -> None:
+    data = python_source(256 * 1024)
+    report = benchmark(
+        data, parse_codec_spec("brotli:9,gzip:6"), Budget(30), memory_budget=16_000_000
+    )
+    assert [(r.codec, r.level) for r in report.results] == [("gzip", 6)]
+    needed = job_memory(CODECS["brotli"], 9, len(data)) / 1e6
+    assert [(s.codec, s.level, s.reason) for s in report.skipped] == [
+        (
+            "brotli",
+            9,
+            f"needs about {needed:.0f} MB of working memory; the memory budget is 16 MB",
+        )
+    ]
+
+
+def test_memory_estimates_follow_the_libraries_parameters() -> None:
+    import zstandard
+
+    size = 4 * MiB
+    zstd_params = zstandard.ZstdCompressionParameters.from_level(22, source_size=size)
+    assert (
+        CODECS["zstd"].compress_memory(22, size) == zstd_params.estimated_compression_context_size()
+    )
+    xz = CODECS["xz"].compress_memory
+    # Presets 8 and 9 share a 64 MiB hash table (liblzma caps it at 16 Mi entries).
+    assert xz(6, size) < xz(7, size) < xz(8, size) == xz(9, size)
+    for codec in CODECS.values():
+        for level in codec.levels:
+            small, large = codec.compress_memory(level, 0), codec.compress_memory(level, size)
+            assert 0 < small <= large, (codec.name, level)
+            assert job_memory(codec, level, size) >= 3 * size

@@ -35,8 +35,29 @@ def test_variables_are_read() -> None:
 
 
 @pytest.mark.parametrize(
+    ("environ", "budget_mb"),
+    [
+        ({}, 256),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769"}, 1669),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}, 156),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"}, 28),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1769", "MEMORY_BUDGET_MB": "96"}, 96),
+    ],
+)
+def test_the_memory_budget_follows_lambdas_memory_size_unless_set(
+    environ: dict[str, str], budget_mb: float
+) -> None:
+    assert load_settings(environ).memory_budget_mb == budget_mb
+
+
+@pytest.mark.parametrize(
     ("variable", "value"),
-    [("MAX_UPLOAD_BYTES", "lots"), ("MAX_UPLOAD_BYTES", "-1"), ("BUDGET_SECONDS", "0")],
+    [
+        ("MAX_UPLOAD_BYTES", "lots"),
+        ("MAX_UPLOAD_BYTES", "-1"),
+        ("BUDGET_SECONDS", "0"),
+        ("MEMORY_BUDGET_MB", "0"),
+    ],
 )
 def test_a_malformed_number_is_named(variable: str, value: str) -> None:
     with pytest.raises(ValueError, match=variable):
