@@ -13,14 +13,12 @@ Rows, all in one run on the same REST API (payload 1.0) event, a browser's GET /
 from __future__ import annotations
 
 import base64
-import logging
-import os
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from lambda_events import FakeLambdaContext, build_event
 from mangum import Mangum
-from timing import Timings, markdown_table, time_calls
+from timing import Timings, markdown_table, request_log_to_devnull, time_calls
 
 CALLS = 5000
 TARGET_MEDIAN_US = 100.0
@@ -76,11 +74,7 @@ def run() -> str:
     import handler
     from app.website import PAGES
 
-    # Log as on Lambda (one JSON line per request), but into /dev/null, not this table.
-    with open(os.devnull, "w") as devnull:
-        for log_handler in logging.getLogger("app").handlers:
-            if isinstance(log_handler, logging.StreamHandler):
-                log_handler.setStream(devnull)
+    with request_log_to_devnull():
         event = build_event("apigw-rest-v1", method="GET", path="/", headers=BROWSER_HEADERS)
         context = FakeLambdaContext()
         precomputed = handler.handler(event, context)

@@ -7,9 +7,12 @@ machine is noisy: absolute microseconds drift between runs, ratios hold.
 from __future__ import annotations
 
 import gc
+import logging
+import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -57,3 +60,22 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> s
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+@contextmanager
+def request_log_to_devnull() -> Iterator[None]:
+    """Keep the app logging as on Lambda (one JSON line per request), but into /dev/null.
+
+    The formatting and writing stay in the measured path; only the table stays readable.
+    The original streams come back afterwards, so benchmarks can run one after another.
+    """
+    handlers = [
+        h for h in logging.getLogger("app").handlers if isinstance(h, logging.StreamHandler)
+    ]
+    with open(os.devnull, "w") as devnull:
+        originals = [h.setStream(devnull) for h in handlers]
+        try:
+            yield
+        finally:
+            for handler, original in zip(handlers, originals, strict=True):
+                handler.setStream(original)
