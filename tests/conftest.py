@@ -10,6 +10,9 @@ from lambda_events import SHAPES
 
 from app import app
 
+# tests/chromium.py: Debian's Chromium and a loopback uvicorn, as `browser` and `server` fixtures.
+pytest_plugins = ["chromium"]
+
 
 @pytest.fixture(scope="session")
 def client() -> Iterator[TestClient]:

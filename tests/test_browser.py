@@ -9,12 +9,10 @@ gives each launch a fresh temporary profile.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
-from chromium import chromium
-from loopback_server import LoopbackServer, serve_on_loopback
+from loopback_server import LoopbackServer
 from playwright.sync_api import Browser, Page
 
 from app.website import NOT_FOUND_PAGE, PAGES
@@ -47,18 +45,6 @@ def heading_of(html: str) -> str:
     parser = HeadingParser()
     parser.feed(html)
     return parser.text
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LoopbackServer]:
-    with serve_on_loopback() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 def new_page(browser: Browser, accept_encoding: str, **options: object) -> Page:

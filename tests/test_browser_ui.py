@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from chromium import SCREENSHOTS_DIR, chromium
+from chromium import SCREENSHOTS_DIR
 from corpora import python_source
-from loopback_server import LoopbackServer, serve_on_loopback
+from loopback_server import LoopbackServer
 from playwright.sync_api import Browser, BrowserContext, Dialog, Page
 
 from app.algorithms import CODECS
@@ -43,18 +43,6 @@ new MutationObserver(() => {
   if (document.querySelector("#status #spinner")) window.__progress.spinner = true;
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LoopbackServer]:
-    with serve_on_loopback() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
 
 
 class Session:
