@@ -10,13 +10,16 @@ bench/bench_cold_start.py builds its hello-world baseline the same way, with its
 
 Guarantees: ARTIFACTS_DIR holds exactly handler.py, app/ and the packages of
 deploy/requirements.txt built for Linux on `architecture`, every .py with a cpython-313 .pyc
-beside it in __pycache__; nothing else of the project (no tests, bench or virtualenvs).
+beside it in __pycache__, and the site's encoded bodies (app/website/encoded_bodies.marshal);
+nothing else of the project (no tests, bench or virtualenvs).
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.metadata
+import os
 import py_compile
 import shutil
 import subprocess
@@ -34,6 +37,9 @@ MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 # manylinux2014 tag (glibc 2.17) brings manylinux2010 and manylinux1 with it.
 GLIBC_TAGS = ("manylinux_2_34", "manylinux_2_28", "manylinux2014")
 APP_SOURCES = (PROJECT_ROOT / "handler.py", PROJECT_ROOT / "app")
+ENCODE_SITE = PROJECT_ROOT / "deploy" / "encode_site.py"
+# The libraries whose output app/website/encoded_bodies.py keys by version (zlib is Python's).
+SITE_ENCODERS = ("brotli", "zstandard")
 
 
 def install_dependencies(target: Path, architecture: str, requirements: Path) -> None:
@@ -79,6 +85,43 @@ def copy_sources(target: Path, sources: list[Path]) -> None:
             shutil.copy2(source, target / source.name)
 
 
+def ship_encoded_bodies(target: Path) -> None:
+    """Encode the site once here and ship the bodies, so a cold start need not compress them.
+
+    The artifact's own brotli and zstandard may be built for another architecture, so the
+    same versions are installed for this machine beside it; bodies keyed by those versions
+    (app/website/encoded_bodies.py) are exactly what the function would compute. Settings come
+    from their defaults: a deploy with other ones misses and compresses at import.
+    """
+    shipped = {
+        dist.metadata["Name"].lower(): dist.version
+        for dist in importlib.metadata.distributions(path=[str(target)])
+    }
+    with tempfile.TemporaryDirectory() as encoders:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-compile",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--target",
+                encoders,
+                *(f"{name}=={shipped[name]}" for name in SITE_ENCODERS),
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [sys.executable, "-I", "-S", "-B", str(ENCODE_SITE), encoders, str(target / "app")],
+            env={"PATH": os.environ.get("PATH", "")},
+            check=True,
+        )
+
+
 def compile_bytecode(target: Path) -> None:
     """Compile every module, unchecked-hash style.
 
@@ -114,6 +157,8 @@ def build(
         staged = Path(staging)
         install_dependencies(staged, architecture, requirements)
         copy_sources(staged, sources or list(APP_SOURCES))
+        if (staged / "app" / "website").is_dir():
+            ship_encoded_bodies(staged)
         compile_bytecode(staged)
         shutil.copytree(staged, artifacts_dir, dirs_exist_ok=True)
 

@@ -121,3 +121,63 @@ def test_the_artifact_answers_as_the_app_does_in_process(served: dict, index: in
         assert from_artifact.body == in_process.body
         assert from_artifact.header("content-encoding") == "br"
         assert from_artifact.is_base64_encoded
+
+
+# Run in the artifact's own Python: which bodies importing handler found in the shipped cache,
+# and whether every stored body is exactly what compressing its page now gives.
+CACHE_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+from app.algorithms import CODECS
+from app.website import precompressed
+from app.website.encoded_bodies import body_key, read_cache
+stored = read_cache()
+pages = [*precompressed.PAGES.values(), precompressed.NOT_FOUND_PAGE]
+pages += precompressed.ASSETS.values()
+fresh = {}
+for page in pages:
+    identity = page.representations["identity"].body
+    for coding, encoding in precompressed.ENCODINGS.items():
+        body = CODECS[encoding.codec].compress(identity, encoding.level)
+        fresh[body_key(encoding, identity)] = body
+        assert page.representations[coding].body == body, (page.path, coding)
+print(json.dumps({
+    "hits": precompressed.BODIES.hits,
+    "misses": precompressed.BODIES.misses,
+    "stored": len(stored),
+    "stored_equals_fresh": stored == fresh,
+}))
+"""
+
+
+def probe_encoded_bodies(artifact: Path, env: dict[str, str] | None = None) -> dict:
+    """CACHE_PROBE's report, run by a clean Python 3.13 on `artifact` with `env` added."""
+    probe = subprocess.run(
+        [str(lambda_python()), "-I", "-S", "-B", "-c", CACHE_PROBE, str(artifact)],
+        capture_output=True,
+        text=True,
+        env={"LOG_LEVEL": "WARNING", **(env or {})},
+        check=False,
+    )
+    assert probe.returncode == 0, probe.stderr
+    return json.loads(probe.stdout.splitlines()[-1])
+
+
+def test_the_artifact_ships_the_site_encoded_and_importing_finds_every_body(
+    artifact: Path,
+) -> None:
+    assert (artifact / "app" / "website" / "encoded_bodies.marshal").stat().st_size > 0
+    found = probe_encoded_bodies(artifact)
+    assert found == {"hits": 24, "misses": 0, "stored": 24, "stored_equals_fresh": True}
+
+
+def test_a_deploy_with_another_upload_limit_compresses_its_changed_pages_at_import(
+    artifact: Path,
+) -> None:
+    # The pages state MAX_UPLOAD_BYTES; the build encoded them with the default. Changed pages
+    # miss (and are compressed, identical to fresh bytes); unchanged ones still hit.
+    found = probe_encoded_bodies(artifact, {"MAX_UPLOAD_BYTES": "1048576"})
+    assert found["misses"] > 0
+    assert found["hits"] > 0
+    assert found["hits"] + found["misses"] == 24
