@@ -42,11 +42,8 @@ ENCODE_SITE = PROJECT_ROOT / "deploy" / "encode_site.py"
 SITE_ENCODERS = ("brotli", "zstandard")
 
 
-def install_dependencies(target: Path, architecture: str, requirements: Path) -> None:
-    """pip-install the requirements as Linux wheels for `architecture` into `target`."""
-    machine = MACHINES[architecture]
-    platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
-    version = "".join(map(str, LAMBDA_PYTHON))
+def pip_install_into(target: Path | str, *arguments: str) -> None:
+    """`pip install --target target` of wheels only, quietly, with no bytecode of this Python."""
     subprocess.run(
         [
             sys.executable,
@@ -56,20 +53,31 @@ def install_dependencies(target: Path, architecture: str, requirements: Path) ->
             "--quiet",
             "--disable-pip-version-check",
             "--no-compile",
+            "--only-binary=:all:",
             "--target",
             str(target),
-            *platforms,
-            "--implementation",
-            "cp",
-            "--python-version",
-            version,
-            "--abi",
-            f"cp{version}",
-            "--only-binary=:all:",
-            "--requirement",
-            str(requirements),
+            *arguments,
         ],
         check=True,
+    )
+
+
+def install_dependencies(target: Path, architecture: str, requirements: Path) -> None:
+    """pip-install the requirements as Linux wheels for `architecture` into `target`."""
+    machine = MACHINES[architecture]
+    platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
+    version = "".join(map(str, LAMBDA_PYTHON))
+    pip_install_into(
+        target,
+        *platforms,
+        "--implementation",
+        "cp",
+        "--python-version",
+        version,
+        "--abi",
+        f"cp{version}",
+        "--requirement",
+        str(requirements),
     )
     # Console scripts (fastapi's CLI) carry this machine's shebang and are never run on Lambda.
     shutil.rmtree(target / "bin", ignore_errors=True)
@@ -98,22 +106,8 @@ def ship_encoded_bodies(target: Path) -> None:
         for dist in importlib.metadata.distributions(path=[str(target)])
     }
     with tempfile.TemporaryDirectory() as encoders:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-compile",
-                "--no-deps",
-                "--only-binary=:all:",
-                "--target",
-                encoders,
-                *(f"{name}=={shipped[name]}" for name in SITE_ENCODERS),
-            ],
-            check=True,
+        pip_install_into(
+            encoders, "--no-deps", *(f"{name}=={shipped[name]}" for name in SITE_ENCODERS)
         )
         subprocess.run(
             [sys.executable, "-I", "-S", "-B", str(ENCODE_SITE), encoders, str(target / "app")],
