@@ -1,4 +1,4 @@
-"""Lambda events built from the AWS-published shapes in ../shared/events/, and results read back.
+"""Lambda events built from the AWS-published shapes in tests/events/, and results read back.
 
 One factory for every shape: load the shape as AWS sends it, set the method, path, query,
 headers and body of the request under test, keep the rest. `invoke` runs handler.handler.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-EVENTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "events"
+EVENTS_DIR = Path(__file__).resolve().parent / "events"
 SHAPES = ("apigw-rest-v1", "apigw-http-v2", "alb", "alb-multivalue", "function-url")
 
 HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
