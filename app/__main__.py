@@ -30,6 +30,7 @@ COLUMNS = (
     ("compress MB/s", ">"),
     ("decompress ms", ">"),
     ("decompress MB/s", ">"),
+    ("runs", ">"),
     ("verified", "<"),
 )
 
@@ -48,6 +49,11 @@ def progress_bar(stream: TextIO) -> Callable[[int, int], None]:
     return draw
 
 
+def _milliseconds(ms: float) -> str:
+    """Three significant digits (0.0152, 3.20), whole milliseconds from 100 on."""
+    return f"{ms:.0f}" if ms >= 100 else f"{ms:#.3g}"
+
+
 def format_table(report: Report) -> str:
     """The results as aligned columns, smallest first, then the skipped jobs with reasons."""
     rows = [
@@ -57,11 +63,12 @@ def format_table(report: Report) -> str:
             f"{r.size:,}",
             f"{r.ratio:.3f}",
             "-" if r.saving is None else f"{r.saving:.2f}",
-            f"{r.compress_ms:.1f}",
-            f"{r.compress_cpu_ms:.1f}",
+            _milliseconds(r.compress_ms),
+            _milliseconds(r.compress_cpu_ms),
             f"{r.compress_mbps:.1f}",
-            f"{r.decompress_ms:.1f}",
+            _milliseconds(r.decompress_ms),
             f"{r.decompress_mbps:.1f}",
+            f"{r.repeats}/{r.decompress_repeats}",
             "yes" if r.verified else "NO",
         ]
         for r in report.results
@@ -88,8 +95,10 @@ def format_table(report: Report) -> str:
         lines += [f"  {s.codec} {s.level}: {s.reason}" for s in report.skipped]
     lines += [
         "",
-        f"ratio = original ÷ compressed; {report.elapsed_ms / 1000:.2f} s "
-        f"of a {report.budget_ms / 1000:g} s budget",
+        "ratio = original ÷ compressed; times and MB/s are each phase's fastest run, "
+        "runs = compress/decompress runs made",
+        f"{report.elapsed_ms / 1000:.2f} s of a {report.budget_ms / 1000:g} s budget, "
+        f"{report.workers} job{'s' if report.workers > 1 else ''} at a time",
     ]
     return "\n".join(lines)
 

@@ -1,39 +1,63 @@
-"""The benchmark engine: every (codec, level) job over the same bytes, in threads, within a budget.
+"""The benchmark engine: every (codec, level) job over the same bytes, within a budget.
 
 Guarantees:
-- each result's size is exactly `codec.compress(data, level)`'s, and `verified` says the
-  decompressed bytes equal the input byte for byte;
-- `benchmark` returns before `budget.deadline`: a job expected not to finish in time is not
-  started, and one still running at the deadline is abandoned (its thread finishes unobserved);
-  both are listed under `skipped` with the reason;
+- each result's size is exactly `codec.compress(data, level)`'s (the codec's own function runs,
+  unchanged), and `verified` says the decompressed bytes equal the input byte for byte;
+- speeds are the fastest of repeated runs (lzbench's method): each phase of a job, compress
+  then decompress, runs again and again until MIN_PHASE_SECONDS have passed or MAX_REPEATS runs
+  were made; an input over REPEAT_MAX_INPUT_BYTES runs each phase once (it is long enough);
+- `benchmark` returns before `budget.deadline`, and nothing of it runs on afterwards: each job
+  runs in a child process forked for it (app/forked_call.py), a job expected not to finish in
+  time is not started, and one still running at the deadline is killed; both are listed under
+  `skipped` with the reason, and the jobs that finished keep their results;
 - the jobs running at once together expect to need at most the memory budget (`job_memory`):
   a heavy job waits while lighter ones keep the other workers busy, and a job that would need
   more than the whole budget on its own is skipped with the reason.
+
+A job's codec can be any `Codec` object, not only the registry's: a child is forked from this
+process, so it runs the very functions it was given (a codec built per request, such as a
+closure binding a compression dictionary) on the very bytes, with nothing pickled but the
+measurements coming back. Codec functions must not take locks that other threads of this
+process may hold (logging, for one), since only the forking thread exists in the child.
 No web imports; the routes and the CLI shape the returned dataclasses.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
+import selectors
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from app.algorithms import Codec
 from app.config import settings
+from app.cpus import usable_cpus
+from app.forked_call import ChildFailed, ForkedCall
 
 Job = tuple[Codec, int]
 
 # Estimates come from compressing the first CALIBRATION_BYTES and scaling linearly. On 4 MiB of
 # Python source that scaling was off by 0.64x (brotli 11, zstd 19: their work per byte grows
 # with the window in use) to 1.8x (xz 9, whose fixed set-up cost dominates a small slice); hence
-# the safety factor before a job is started. A job that still overruns is abandoned at the
+# the safety factor before a job is started. A job that still overruns is killed at the
 # deadline, so the factor only trades skipped jobs against wasted ones.
 CALIBRATION_BYTES = 64 * 1024
 ESTIMATE_SAFETY_FACTOR = 1.5
+
+# Repetition. A run of microseconds measures the timer and the scheduler as much as the codec;
+# the fastest of many runs is the one least disturbed. 20 ms a phase keeps the default 20 jobs
+# on a small input near 0.8 s one at a time (the target: each request at most 1.5 s on one
+# vCPU); bench/bench_spread.py measures the spread between identical requests it gives. The cap
+# ends a phase early when runs take microseconds (1,000 runs of a 1-byte input: 1 ms), where
+# more runs no longer lower the fastest one.
+MIN_PHASE_SECONDS = 0.02
+MAX_REPEATS = 1000
+# Above this, each phase runs once: even the fastest phase of the default jobs (zstd
+# decompressing, about 1 GB/s here) then takes a millisecond or more, hundreds of timer
+# resolutions and scheduler ticks, and repeating the fast phases of a 4 MiB input would add
+# their minimum time to a schedule that must stay within 1.10 x its floor.
+REPEAT_MAX_INPUT_BYTES = 1024 * 1024
 
 
 def job_memory(codec: Codec, level: int, size: int) -> int:
@@ -49,41 +73,6 @@ def job_memory(codec: Codec, level: int, size: int) -> int:
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.0f} MB"
-
-
-class _MemoryGate:
-    """The memory budget shared by the jobs running at once: reserve before, release after."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.in_use = 0
-        self._changed = threading.Condition()
-
-    def try_reserve(self, size: int) -> bool:
-        with self._changed:
-            if self.in_use + size > self.limit:
-                return False
-            self.in_use += size
-            return True
-
-    def reserve(self, size: int) -> None:
-        """Wait until `size` fits (it must fit the whole budget), then take it."""
-        with self._changed:
-            self._changed.wait_for(lambda: self.in_use + size <= self.limit)
-            self.in_use += size
-
-    def release(self, size: int) -> None:
-        with self._changed:
-            self.in_use -= size
-            self._changed.notify_all()
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (its affinity mask; on Lambda it follows the memory size)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS and Windows have no affinity masks
-        return os.cpu_count() or 1
 
 
 class Budget:
@@ -107,7 +96,12 @@ class InputSummary:
 
 @dataclass(frozen=True)
 class JobResult:
-    """One job's measurements. MB/s are of the original bytes (10^6 bytes a second), both ways."""
+    """One job's measurements: each time is that of the phase's fastest run.
+
+    MB/s are of the original bytes (10^6 bytes a second), both ways, from the fastest run's wall
+    time; `compress_cpu_ms` is the CPU time of that same run. `repeats` and
+    `decompress_repeats` count the runs of each phase the fastest was taken from.
+    """
 
     codec: str
     level: int
@@ -120,6 +114,8 @@ class JobResult:
     decompress_ms: float
     decompress_mbps: float
     verified: bool
+    repeats: int
+    decompress_repeats: int
 
 
 @dataclass(frozen=True)
@@ -131,11 +127,14 @@ class SkippedJob:
 
 @dataclass(frozen=True)
 class Report:
+    """`workers`: how many jobs ran at once (at most)."""
+
     input: InputSummary
     results: list[JobResult] = field(default_factory=list)
     skipped: list[SkippedJob] = field(default_factory=list)
     elapsed_ms: float = 0.0
     budget_ms: float = 0.0
+    workers: int = 1
 
 
 def ratio_of(original_size: int, compressed_size: int) -> float:
@@ -154,46 +153,68 @@ def _megabytes_per_second(size: int, seconds: float) -> float:
     return size / 1e6 / seconds if seconds > 0 else 0.0
 
 
-def measure(codec: Codec, level: int, data: bytes) -> JobResult:
-    """Compress and decompress `data` once, timing both; at most two extra copies live at once."""
-    started_cpu = time.thread_time()
-    started = time.perf_counter()
-    compressed = codec.compress(data, level)
-    compress_seconds = time.perf_counter() - started
-    compress_cpu_seconds = time.thread_time() - started_cpu
-    started = time.perf_counter()
-    restored = codec.decompress(compressed)
-    decompress_seconds = time.perf_counter() - started
-    verified = restored == data
-    del restored
-    size = len(compressed)
+@dataclass(frozen=True)
+class _Fastest:
+    """A phase's fastest run: its wall and CPU seconds, how many runs, the last output."""
+
+    seconds: float
+    cpu_seconds: float
+    runs: int
+    output: bytes
+
+
+def _fastest_run(run: Callable[[], bytes], repeat: bool) -> _Fastest:
+    """Run `run` once, or while `repeat` until MIN_PHASE_SECONDS or MAX_REPEATS: the fastest.
+
+    The CPU clock is read outside the wall-clock window: reading it is a system call (0.8 us
+    here), ten times perf_counter's cost, and would weigh on runs of microseconds.
+    """
+    best_seconds = best_cpu_seconds = float("inf")
+    runs = 0
+    phase_started = time.perf_counter()
+    while True:
+        cpu_started = time.thread_time()
+        started = time.perf_counter()
+        output = run()
+        ended = time.perf_counter()
+        cpu_seconds = time.thread_time() - cpu_started
+        runs += 1
+        if ended - started < best_seconds:
+            best_seconds, best_cpu_seconds = ended - started, cpu_seconds
+        if not repeat or runs >= MAX_REPEATS or ended - phase_started >= MIN_PHASE_SECONDS:
+            return _Fastest(best_seconds, best_cpu_seconds, runs, output)
+        del output  # at most two outputs alive at once: the last one and the one being made
+
+
+def measure(codec: Codec, level: int, data: bytes, *, repeat: bool = False) -> JobResult:
+    """Compress `data`, then decompress the result, each phase once or (`repeat`) repeatedly;
+    time the fastest run of each. At most two extra copies of `data` live at once."""
+    compressed = _fastest_run(lambda: codec.compress(data, level), repeat)
+    decompressed = _fastest_run(lambda: codec.decompress(compressed.output), repeat)
+    verified = decompressed.output == data
+    size = len(compressed.output)
     return JobResult(
         codec=codec.name,
         level=level,
         size=size,
         ratio=ratio_of(len(data), size),
         saving=saving_of(len(data), size),
-        compress_ms=compress_seconds * 1000,
-        compress_cpu_ms=compress_cpu_seconds * 1000,
-        compress_mbps=_megabytes_per_second(len(data), compress_seconds),
-        decompress_ms=decompress_seconds * 1000,
-        decompress_mbps=_megabytes_per_second(len(data), decompress_seconds),
+        compress_ms=compressed.seconds * 1000,
+        compress_cpu_ms=compressed.cpu_seconds * 1000,
+        compress_mbps=_megabytes_per_second(len(data), compressed.seconds),
+        decompress_ms=decompressed.seconds * 1000,
+        decompress_mbps=_megabytes_per_second(len(data), decompressed.seconds),
         verified=verified,
+        repeats=compressed.runs,
+        decompress_repeats=decompressed.runs,
     )
 
 
-def _calibrate(codec: Codec, level: int, data: bytes, gate: _MemoryGate) -> float:
-    """Expected seconds for the whole job, scaled from the first CALIBRATION_BYTES."""
-    sample = data[:CALIBRATION_BYTES]
-    memory = job_memory(codec, level, len(sample))
-    gate.reserve(memory)
-    try:
-        started = time.perf_counter()
-        codec.decompress(codec.compress(sample, level))
-        seconds = time.perf_counter() - started
-    finally:
-        gate.release(memory)
-    return seconds * len(data) / len(sample) if sample else seconds
+def _calibration_seconds(codec: Codec, level: int, sample: bytes) -> float:
+    """Seconds to compress and decompress `sample` once."""
+    started = time.perf_counter()
+    codec.decompress(codec.compress(sample, level))
+    return time.perf_counter() - started
 
 
 def _format_seconds(seconds: float) -> str:
@@ -212,32 +233,39 @@ def benchmark(
     workers: int | None = None,
     memory_budget: int | None = None,
     on_progress: ProgressCallback | None = None,
+    repeat: bool | None = None,
 ) -> Report:
-    """Run `jobs` over `data` on a pool of `workers` threads (default: the CPUs available).
+    """Run `jobs` over `data`, each in its own child process, `workers` at a time at most.
 
-    Longest expected job first (a list schedule that ends close to max(longest job, total /
-    workers)), among the jobs whose `job_memory` fits what `memory_budget` bytes (default:
-    settings.memory_budget_mb) leave beside the jobs already running. Blocks until done or until
-    the budget's deadline; call it off the event loop. `on_progress(finished, total)` is called
-    from this thread as jobs end or are skipped.
+    `repeat` (default: the input is at most REPEAT_MAX_INPUT_BYTES) times the fastest of
+    repeated runs of each phase; `workers` defaults to 1 when repeating, so each job's timing
+    runs undisturbed by another's (bench/bench_spread.py measures why), and otherwise to the
+    CPUs this process may use (app/cpus.py). Longest expected job first (a list schedule that
+    ends close to max(longest job, total / workers)), among the jobs whose `job_memory` fits
+    what `memory_budget` bytes (default: settings.memory_budget_mb) leave beside the jobs
+    already running. Blocks until done or until the budget's deadline; call it off the event
+    loop. `on_progress(finished, total)` is called from this thread as jobs end or are skipped.
     """
     started = time.perf_counter()
     if memory_budget is None:
         memory_budget = int(settings.memory_budget_mb * 1e6)
+    if repeat is None:
+        repeat = len(data) <= REPEAT_MAX_INPUT_BYTES
+    if workers is None:
+        workers = 1 if repeat else usable_cpus()
     run = _Run(
         data=data,
         jobs=list(dict.fromkeys(jobs)),
         budget=budget,
-        workers=workers or available_cpus(),
-        memory=_MemoryGate(memory_budget),
+        workers=max(1, workers),
+        memory_limit=memory_budget,
+        repeat=repeat,
         on_progress=on_progress,
     )
-    pool = ThreadPoolExecutor(max_workers=run.workers, thread_name_prefix="codec")
     try:
-        run.execute(pool)
+        run.execute()
     finally:
-        # Threads still running past the deadline are left to finish on their own.
-        pool.shutdown(wait=False, cancel_futures=True)
+        run.stop_all("stopped")  # only after an exception: execute() leaves no child running
     run.results.sort(key=lambda r: (r.size, r.codec, r.level))
     return Report(
         input=InputSummary(filename, len(data), hashlib.sha256(data).hexdigest()),
@@ -245,36 +273,60 @@ def benchmark(
         skipped=run.skipped,
         elapsed_ms=(time.perf_counter() - started) * 1000,
         budget_ms=budget.seconds * 1000,
+        workers=run.workers,
     )
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Work for one child: a job's calibration or its measurement, with its memory need."""
+
+    job: Job
+    memory: int
+    work: Callable[[], object]
 
 
 @dataclass
 class _Run:
-    """The state of one benchmark while it runs: what is done, skipped and still to do."""
+    """The state of one benchmark while it runs: what is done, skipped, running and to do."""
 
     data: bytes
     jobs: list[Job]
     budget: Budget
     workers: int
-    memory: _MemoryGate
+    memory_limit: int
+    repeat: bool
     on_progress: ProgressCallback | None
     results: list[JobResult] = field(default_factory=list)
     skipped: list[SkippedJob] = field(default_factory=list)
+    running: dict[ForkedCall[object], _Task] = field(default_factory=dict)
+    memory_in_use: int = 0
 
-    def execute(self, pool: ThreadPoolExecutor) -> None:
+    def execute(self) -> None:
         memory = {job: job_memory(job[0], job[1], len(self.data)) for job in self.jobs}
         fitting = []
         for job in self.jobs:
-            if memory[job] > self.memory.limit:
+            if memory[job] > self.memory_limit:
                 self._skip(
                     job,
                     f"needs about {_megabytes(memory[job])} of working memory; the memory "
-                    f"budget is {_megabytes(self.memory.limit)}",
+                    f"budget is {_megabytes(self.memory_limit)}",
                 )
             else:
                 fitting.append(job)
-        estimates = self._estimate_all(pool, fitting)
-        self._run_longest_first(pool, estimates, memory)
+        estimates = self._estimate_all(fitting)
+        longest_first = sorted(estimates, key=lambda job: estimates[job], reverse=True)
+        self._run_all(
+            [_Task(job, memory[job], self._measurement(job)) for job in longest_first],
+            estimates,
+        )
+
+    def stop_all(self, reason: str) -> None:
+        """Kill every child still running; their jobs are skipped with `reason`."""
+        for call, task in list(self.running.items()):
+            call.kill()
+            self._forget(call)
+            self._skip(task.job, reason)
 
     def _skip(self, job: Job, reason: str) -> None:
         self.skipped.append(SkippedJob(job[0].name, job[1], reason))
@@ -284,70 +336,128 @@ class _Run:
         if self.on_progress is not None:
             self.on_progress(len(self.results) + len(self.skipped), len(self.jobs))
 
-    def _estimate_all(self, pool: ThreadPoolExecutor, jobs: list[Job]) -> dict[Job, float]:
-        """Calibrate every job in parallel; one whose calibration misses the deadline is skipped."""
-        futures = {
-            job: pool.submit(_calibrate, job[0], job[1], self.data, self.memory) for job in jobs
-        }
-        wait(futures.values(), timeout=self.budget.remaining())
+    def _measurement(self, job: Job) -> Callable[[], JobResult]:
+        codec, level = job
+        return lambda: measure(codec, level, self.data, repeat=self.repeat)
+
+    def _estimate_all(self, jobs: list[Job]) -> dict[Job, float]:
+        """Every job's expected seconds, scaled from its first CALIBRATION_BYTES; one whose
+        calibration misses the deadline is skipped."""
+        sample = self.data[:CALIBRATION_BYTES]
+        scale = len(self.data) / len(sample) if sample else 1.0
+        # Repeated phases last at least MIN_PHASE_SECONDS each.
+        repetition = 2 * MIN_PHASE_SECONDS if self.repeat else 0.0
+        if len(self.data) <= CALIBRATION_BYTES:
+            # The calibration would be a whole run of the job: one more fork and run each for
+            # no better estimate (0.2 s of a 1.2 s request on 12 KB). Small jobs are started
+            # unestimated; one that overruns is stopped at the deadline all the same.
+            return dict.fromkeys(jobs, repetition)
         estimates: dict[Job, float] = {}
-        for job, future in futures.items():
-            if not future.done():
-                future.cancel()
-                self._skip(job, "the budget ran out while estimating its time")
-            elif future.exception() is not None:
-                self._skip(job, f"failed: {future.exception()!r}")
-            else:
-                estimates[job] = future.result()
+
+        def calibration(job: Job) -> Callable[[], float]:
+            codec, level = job
+            return lambda: _calibration_seconds(codec, level, sample)
+
+        def keep(task: _Task, seconds: object) -> None:
+            assert isinstance(seconds, float)
+            estimates[task.job] = seconds * scale + repetition
+
+        tasks = [
+            _Task(job, job_memory(job[0], job[1], len(sample)), calibration(job)) for job in jobs
+        ]
+        self._drain(
+            tasks,
+            admit=lambda task: True,
+            on_result=keep,
+            too_late="the budget ran out while estimating its time",
+        )
         return estimates
 
-    def _next_fitting(self, pending: list[Job], memory: dict[Job, int]) -> Job | None:
-        """The longest expected pending job whose memory fits now (reserved), if any."""
-        for index, job in enumerate(pending):
-            if self.memory.try_reserve(memory[job]):
+    def _run_all(self, tasks: list[_Task], estimates: dict[Job, float]) -> None:
+        """Start jobs in the given order as workers and memory free up, while each can still
+        finish. A job that does not fit the memory left is passed over for the next one that
+        does, so the other workers stay busy, and is started once memory is released."""
+
+        def can_finish(task: _Task) -> bool:
+            expected, left = estimates[task.job], self.budget.remaining()
+            if expected * ESTIMATE_SAFETY_FACTOR <= left:
+                return True
+            self._skip(
+                task.job,
+                f"expected to take about {_format_seconds(expected)}; "
+                f"only {_format_seconds(left)} of the budget was left",
+            )
+            return False
+
+        def keep(task: _Task, result: object) -> None:
+            assert isinstance(result, JobResult)
+            self.results.append(result)
+            self._report_progress()
+
+        self._drain(
+            tasks,
+            admit=can_finish,
+            on_result=keep,
+            too_late="not started: the budget ran out",
+            stopped="still running when the budget ran out; stopped",
+        )
+
+    def _drain(
+        self,
+        pending: list[_Task],
+        *,
+        admit: Callable[[_Task], bool],
+        on_result: Callable[[_Task, object], None],
+        too_late: str,
+        stopped: str | None = None,
+    ) -> None:
+        """Run `pending` in children until all are done or skipped, or the deadline comes.
+
+        The first pending task whose memory fits starts whenever a worker is free, if
+        `admit` lets it (or it is dropped: `admit` skips it). At the deadline, running
+        children are killed and their jobs skipped with `stopped` (default `too_late`), and
+        the pending ones with `too_late`.
+        """
+        with selectors.DefaultSelector() as ready:
+            while pending or self.running:
+                while len(self.running) < self.workers and self.budget.remaining() > 0:
+                    task = self._first_fitting(pending)
+                    if task is None:
+                        break
+                    if admit(task):
+                        self._start(task, ready)
+                finished = ready.select(timeout=self.budget.remaining()) if self.running else []
+                if not finished:  # the deadline, with or without children running
+                    for call in list(self.running):
+                        ready.unregister(call)
+                    self.stop_all(stopped or too_late)
+                    for task in pending:
+                        self._skip(task.job, too_late)
+                    return
+                for key, _ in finished:
+                    call: ForkedCall[object] = key.fileobj  # type: ignore[assignment]
+                    ready.unregister(call)
+                    task = self._forget(call)
+                    try:
+                        outcome = call.result()
+                    except ChildFailed as error:
+                        self._skip(task.job, f"failed: {error}")
+                    else:
+                        on_result(task, outcome)
+
+    def _first_fitting(self, pending: list[_Task]) -> _Task | None:
+        for index, task in enumerate(pending):
+            if self.memory_in_use + task.memory <= self.memory_limit:
                 return pending.pop(index)
         return None
 
-    def _run_longest_first(
-        self, pool: ThreadPoolExecutor, estimates: dict[Job, float], memory: dict[Job, int]
-    ) -> None:
-        """Start jobs longest-expected first, as workers and memory free up, while each can
-        still finish. A job that does not fit the memory left is passed over for the next one
-        that does, so the other workers stay busy, and is started once memory is released."""
-        pending = sorted(estimates, key=lambda job: estimates[job], reverse=True)
-        running: dict[Future[JobResult], Job] = {}
-        while pending or running:
-            while len(running) < self.workers:
-                job = self._next_fitting(pending, memory)
-                if job is None:
-                    break
-                left = self.budget.remaining()
-                if estimates[job] * ESTIMATE_SAFETY_FACTOR > left:
-                    self.memory.release(memory[job])
-                    self._skip(
-                        job,
-                        f"expected to take about {_format_seconds(estimates[job])}; "
-                        f"only {_format_seconds(left)} of the budget was left",
-                    )
-                    continue
-                running[pool.submit(measure, job[0], job[1], self.data)] = job
-            if not running:
-                # Only when calibrations abandoned at the deadline still hold memory.
-                for job in pending:
-                    self._skip(job, "not started: the budget ran out")
-                return
-            done, _ = wait(running, timeout=self.budget.remaining(), return_when=FIRST_COMPLETED)
-            if not done:
-                for job in running.values():
-                    self._skip(job, "still running when the budget ran out; abandoned")
-                for job in pending:
-                    self._skip(job, "not started: the budget ran out")
-                return
-            for future in done:
-                job = running.pop(future)
-                self.memory.release(memory[job])
-                if future.exception() is not None:
-                    self._skip(job, f"failed: {future.exception()!r}")
-                else:
-                    self.results.append(future.result())
-                    self._report_progress()
+    def _start(self, task: _Task, ready: selectors.BaseSelector) -> None:
+        call: ForkedCall[object] = ForkedCall(task.work)
+        self.running[call] = task
+        self.memory_in_use += task.memory
+        ready.register(call, selectors.EVENT_READ)
+
+    def _forget(self, call: ForkedCall[object]) -> _Task:
+        task = self.running.pop(call)
+        self.memory_in_use -= task.memory
+        return task

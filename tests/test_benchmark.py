@@ -1,4 +1,8 @@
-"""The benchmark engine: exact sizes, honest fields, longest first, and the budget kept."""
+"""The benchmark engine: exact sizes, honest fields, longest first, and the budget kept.
+
+Each job runs in a forked child, so a codec under test that records what it did writes it to a
+file (`Journal`): a list appended to in the child would stay in the child.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,25 @@ import json
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from corpora import MiB, already_gzipped, incompressible, python_source
 
+import app.benchmark
 from app.algorithms import CODECS, Codec, parse_codec_spec
 from app.benchmark import (
     CALIBRATION_BYTES,
+    MAX_REPEATS,
+    REPEAT_MAX_INPUT_BYTES,
     Budget,
     Report,
-    available_cpus,
     benchmark,
     job_memory,
     ratio_of,
     saving_of,
 )
+from app.cpus import usable_cpus
 
 RESULT_FIELDS = [
     "codec",
@@ -36,7 +44,36 @@ RESULT_FIELDS = [
     "decompress_ms",
     "decompress_mbps",
     "verified",
+    "repeats",
+    "decompress_repeats",
 ]
+
+
+class Journal:
+    """Lines appended to a file from any process (each write one O_APPEND call, so whole)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.touch()
+
+    def write(self, *fields: object) -> None:
+        line = ("\t".join(str(f) for f in fields) + "\n").encode()
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
+
+    def lines(self) -> list[list[str]]:
+        return [line.split("\t") for line in self.path.read_text().splitlines()]
+
+
+def child_pids() -> set[int]:
+    """The processes this one started that have not been reaped yet (Linux /proc)."""
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        pids.update(int(pid) for pid in (task / "children").read_text().split())
+    return pids
 
 
 def _as_json(report: Report) -> dict:
@@ -48,7 +85,8 @@ def test_report_has_the_fields_of_the_issue_and_exact_sizes() -> None:
     jobs = parse_codec_spec("deflate:1,gzip:9,bz2:1,xz:0,brotli:5,zstd:3,deflate-raw:6")
     report = benchmark(data, jobs, Budget(30), filename="stdlib.py")
     body = _as_json(report)
-    assert list(body) == ["input", "results", "skipped", "elapsed_ms", "budget_ms"]
+    assert list(body) == ["input", "results", "skipped", "elapsed_ms", "budget_ms", "workers"]
+    assert body["workers"] == 1  # a small input is timed one job at a time
     assert body["input"] == {
         "filename": "stdlib.py",
         "size": len(data),
@@ -71,6 +109,8 @@ def test_report_has_the_fields_of_the_issue_and_exact_sizes() -> None:
         assert result["compress_mbps"] == pytest.approx(
             len(data) / 1e6 / (result["compress_ms"] / 1000)
         )
+        assert 1 <= result["repeats"] <= MAX_REPEATS
+        assert 1 <= result["decompress_repeats"] <= MAX_REPEATS
     sizes = [r["size"] for r in body["results"]]
     assert sizes == sorted(sizes)
     assert 0 < body["elapsed_ms"] < 30_000
@@ -141,38 +181,56 @@ def test_a_zero_budget_skips_everything_yet_reports() -> None:
     assert report.input.size == 3000
 
 
-def test_a_job_slower_than_its_estimate_is_abandoned_at_the_deadline() -> None:
+def test_a_job_slower_than_its_estimate_is_stopped_at_the_deadline_and_leaves_nothing() -> None:
     gzip_codec = CODECS["gzip"]
-    release = threading.Event()
 
-    def stalls_on_the_whole_input(data: bytes, level: int) -> bytes:
-        # Quick on the calibration slice, slow on everything: what a wrong estimate looks like.
-        if len(data) > CALIBRATION_BYTES:
-            release.wait(5)
+    def spins_on_the_whole_input(data: bytes, level: int) -> bytes:
+        # Quick on the calibration slice, endless on everything: a wrong estimate, at worst.
+        while len(data) > CALIBRATION_BYTES:
+            pass
         return gzip_codec.compress(data, level)
 
-    stalling = dataclasses.replace(gzip_codec, name="stalling", compress=stalls_on_the_whole_input)
+    spinning = dataclasses.replace(gzip_codec, name="spinning", compress=spins_on_the_whole_input)
     data = python_source(CALIBRATION_BYTES * 2)
+    threads_before = set(threading.enumerate())
+    children_before = child_pids()
     started = time.monotonic()
-    try:
-        report = benchmark(data, [(stalling, 1), (gzip_codec, 1)], Budget(0.5))
-    finally:
-        release.set()
+    report = benchmark(data, [(spinning, 1), (gzip_codec, 1)], Budget(0.5), workers=2)
     assert time.monotonic() - started < 0.5 + 0.25
+    # The finished job's result is kept; the spinning one was killed, not left to spin.
     assert [r.codec for r in report.results] == ["gzip"]
     assert [(s.codec, s.reason) for s in report.skipped] == [
-        ("stalling", "still running when the budget ran out; abandoned")
+        ("spinning", "still running when the budget ran out; stopped")
     ]
+    assert child_pids() == children_before
+    assert set(threading.enumerate()) == threads_before
 
 
-def test_longest_expected_job_runs_first() -> None:
-    started_full_runs: list[tuple[str, int]] = []
+def test_a_job_whose_child_dies_is_reported_failed_and_the_others_finish() -> None:
+    gzip_codec = CODECS["gzip"]
+
+    def dies(data: bytes, level: int) -> bytes:
+        os.kill(os.getpid(), 9)
+        return b""
+
+    dying = dataclasses.replace(gzip_codec, name="dying", compress=dies)
+    raising = dataclasses.replace(gzip_codec, name="raising", decompress=lambda blob: 1 / 0)
+    report = benchmark(b"abc" * 100, [(dying, 1), (raising, 1), (gzip_codec, 1)], Budget(10))
+    assert [r.codec for r in report.results] == ["gzip"]
+    assert {s.codec: s.reason for s in report.skipped} == {
+        "dying": "failed: the child process was killed by SIGKILL",
+        "raising": "failed: ZeroDivisionError('division by zero')",
+    }
+
+
+def test_longest_expected_job_runs_first(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "started")
     data = python_source(4 * CALIBRATION_BYTES)
 
     def recording(codec: Codec) -> Codec:
         def compress(chunk: bytes, level: int) -> bytes:
             if len(chunk) == len(data):
-                started_full_runs.append((codec.name, level))
+                journal.write(codec.name, level)
             return codec.compress(chunk, level)
 
         return dataclasses.replace(codec, compress=compress)
@@ -180,29 +238,108 @@ def test_longest_expected_job_runs_first() -> None:
     jobs = [(recording(CODECS[name]), level) for name, level in [("gzip", 1), ("brotli", 11)]]
     jobs.append((recording(CODECS["xz"]), 6))
     benchmark(data, jobs, Budget(30), workers=1)
-    assert started_full_runs == [("brotli", 11), ("xz", 6), ("gzip", 1)]
+    first_runs = list(dict.fromkeys((name, int(level)) for name, level in journal.lines()))
+    assert first_runs == [("brotli", 11), ("xz", 6), ("gzip", 1)]
 
 
-def test_progress_reaches_the_total_on_a_pool_as_wide_as_the_cpus() -> None:
+def test_progress_reaches_the_total_and_each_job_runs_in_a_child_of_its_own(
+    tmp_path: Path,
+) -> None:
     seen: list[tuple[int, int]] = []
-    threads: set[str] = set()
+    journal = Journal(tmp_path / "pids")
     gzip_codec = CODECS["gzip"]
 
-    def compress_noting_thread(data: bytes, level: int) -> bytes:
-        threads.add(threading.current_thread().name)
+    def compress_noting_process(data: bytes, level: int) -> bytes:
+        journal.write(os.getpid(), level)
         return gzip_codec.compress(data, level)
 
-    noting = dataclasses.replace(gzip_codec, compress=compress_noting_thread)
+    noting = dataclasses.replace(gzip_codec, compress=compress_noting_process)
     jobs = [(noting, level) for level in range(10)]
     benchmark(b"x" * 1000, jobs, Budget(10), on_progress=lambda *p: seen.append(p))
     assert seen[-1] == (10, 10)
     assert [done for done, _ in seen] == list(range(1, 11))
-    assert available_cpus() == len(os.sched_getaffinity(0))
-    assert 1 <= len(threads) <= available_cpus()
-    assert all(name.startswith("codec") for name in threads)
+    pid_of_level = dict((int(level), int(pid)) for pid, level in journal.lines())
+    assert len(set(pid_of_level.values())) == 10
+    assert os.getpid() not in pid_of_level.values()
 
 
-def _timed(codec: Codec, full_size: int, spans: list[tuple[str, float, float]]) -> Codec:
+def test_small_inputs_are_timed_one_job_at_a_time_large_ones_on_every_usable_cpu() -> None:
+    jobs = parse_codec_spec("zstd:1,zstd:3")
+    small = benchmark(python_source(1000), jobs, Budget(10))
+    assert small.workers == 1
+    assert all(r.repeats > 1 for r in small.results)
+    large = benchmark(python_source(REPEAT_MAX_INPUT_BYTES + 1), jobs, Budget(30))
+    assert large.workers == min(usable_cpus(), len(jobs)) or large.workers == usable_cpus()
+    assert [(r.repeats, r.decompress_repeats) for r in large.results] == [(1, 1), (1, 1)]
+
+
+def test_a_phase_repeats_until_its_minimum_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    gzip_codec = CODECS["gzip"]
+
+    def a_millisecond_at_least(data: bytes, level: int) -> bytes:
+        time.sleep(0.001)
+        return gzip_codec.compress(data, level)
+
+    # The child is forked from this process, so it sees the patched constants.
+    monkeypatch.setattr(app.benchmark, "MIN_PHASE_SECONDS", 0.01)
+    monkeypatch.setattr(app.benchmark, "MAX_REPEATS", 10**6)
+    slow = dataclasses.replace(gzip_codec, compress=a_millisecond_at_least)
+    (result,) = benchmark(b"abc" * 100, [(slow, 6)], Budget(10)).results
+    # Ten runs of at least 1 ms each have taken the 10 ms; more would have been one too many.
+    assert 1 <= result.repeats <= 10
+    assert result.compress_ms >= 1.0
+    assert result.decompress_repeats > result.repeats
+
+
+def test_a_phase_stops_at_the_repeat_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.benchmark, "MIN_PHASE_SECONDS", 5.0)
+    monkeypatch.setattr(app.benchmark, "MAX_REPEATS", 37)
+    (result,) = benchmark(b"x", parse_codec_spec("zstd:1"), Budget(60)).results
+    assert (result.repeats, result.decompress_repeats) == (37, 37)
+
+
+def test_the_fastest_run_is_reported() -> None:
+    gzip_codec = CODECS["gzip"]
+    calls = iter(range(10**6))
+
+    def slow_at_first(data: bytes, level: int) -> bytes:
+        # In the child the iterator counts that child's calls: its first run takes 5 ms, less
+        # than a phase's minimum time, so more runs follow.
+        if next(calls) == 0:
+            time.sleep(0.005)
+        return gzip_codec.compress(data, level)
+
+    first_slow = dataclasses.replace(gzip_codec, compress=slow_at_first)
+    (result,) = benchmark(b"abc" * 100, [(first_slow, 6)], Budget(10)).results
+    assert result.repeats >= 2
+    assert result.compress_ms < 5
+    assert result.compress_mbps == pytest.approx(300 / 1e6 / (result.compress_ms / 1000))
+
+
+def test_a_codec_built_per_request_runs_as_given_with_its_dictionary() -> None:
+    """What Compression Dictionary Transport needs: a closure over a dictionary, no registry."""
+    import zstandard
+
+    data = python_source(32 * 1024)
+    dictionary = zstandard.ZstdCompressionDict(python_source(160 * 1024)[128 * 1024 :])
+
+    def compress(chunk: bytes, level: int) -> bytes:
+        return zstandard.ZstdCompressor(level=level, dict_data=dictionary).compress(chunk)
+
+    def decompress(blob: bytes) -> bytes:
+        return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob)
+
+    with_dictionary = dataclasses.replace(
+        CODECS["zstd"], name="zstd-dictionary", compress=compress, decompress=decompress
+    )
+    report = benchmark(data, [(with_dictionary, 19), (CODECS["zstd"], 19)], Budget(30))
+    sizes = {r.codec: r.size for r in report.results}
+    assert sizes["zstd-dictionary"] == len(compress(data, 19))
+    assert sizes["zstd-dictionary"] < sizes["zstd"]
+    assert all(r.verified for r in report.results)
+
+
+def _timed(codec: Codec, full_size: int, journal: Journal) -> Codec:
     """`codec`, noting when each compression of the whole input starts and ends."""
 
     def compress(chunk: bytes, level: int) -> bytes:
@@ -211,7 +348,7 @@ def _timed(codec: Codec, full_size: int, spans: list[tuple[str, float, float]]) 
             return codec.compress(chunk, level)
         finally:
             if len(chunk) == full_size:
-                spans.append((f"{codec.name} {level}", started, time.monotonic()))
+                journal.write(f"{codec.name} {level}", started, time.monotonic())
 
     return dataclasses.replace(codec, compress=compress)
 
@@ -224,24 +361,28 @@ HEAVY = [("brotli", 11), ("xz", 6), ("zstd", 22)]
 LIGHT = [("gzip", level) for level in range(1, 10)] + [("deflate", 1), ("zstd", 1)]
 
 
-def _run_recording(data: bytes, memory_budget: int) -> tuple[Report, list, list]:
-    spans: list[tuple[str, float, float]] = []
-    jobs = [(_timed(CODECS[name], len(data), spans), level) for name, level in HEAVY + LIGHT]
-    report = benchmark(data, jobs, Budget(60), workers=2, memory_budget=memory_budget)
+def _run_recording(
+    data: bytes, memory_budget: int, journal: Journal
+) -> tuple[Report, list[tuple[str, float, float]], list[tuple[str, float, float]]]:
+    jobs = [(_timed(CODECS[name], len(data), journal), level) for name, level in HEAVY + LIGHT]
+    report = benchmark(data, jobs, Budget(60), workers=2, memory_budget=memory_budget, repeat=False)
+    spans = [(name, float(start), float(end)) for name, start, end in journal.lines()]
     heavy_names = {f"{name} {level}" for name, level in HEAVY}
     heavy = [span for span in spans if span[0] in heavy_names]
     light = [span for span in spans if span[0] not in heavy_names]
     return report, heavy, light
 
 
-def test_within_a_memory_budget_heavy_jobs_never_overlap_yet_light_ones_run_beside_them() -> None:
+def test_within_a_memory_budget_heavy_jobs_never_overlap_yet_light_ones_run_beside_them(
+    tmp_path: Path,
+) -> None:
     data = python_source(512 * 1024)
     need = {job: job_memory(CODECS[job[0]], job[1], len(data)) for job in HEAVY + LIGHT}
     budget = max(need[job] for job in HEAVY) + max(need[job] for job in LIGHT)
     # The budget holds any heavy job beside any light one, and no two heavy jobs.
     assert min(need[a] + need[b] for a in HEAVY for b in HEAVY if a != b) > budget
 
-    report, heavy, light = _run_recording(data, budget)
+    report, heavy, light = _run_recording(data, budget, Journal(tmp_path / "limited"))
     assert not report.skipped
     assert len(report.results) == len(HEAVY + LIGHT)
     assert len(heavy) == len(HEAVY)
@@ -251,7 +392,7 @@ def test_within_a_memory_budget_heavy_jobs_never_overlap_yet_light_ones_run_besi
     assert any(_overlap(h, other) for h in heavy for other in light), (heavy, light)
 
     # The same jobs without the memory limit do run heavy jobs side by side.
-    _, unlimited_heavy, _ = _run_recording(data, 10**12)
+    _, unlimited_heavy, _ = _run_recording(data, 10**12, Journal(tmp_path / "unlimited"))
     assert any(
         _overlap(a, b) for i, a in enumerate(unlimited_heavy) for b in unlimited_heavy[i + 1 :]
     ), unlimited_heavy

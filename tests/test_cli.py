@@ -53,6 +53,11 @@ def test_table_is_aligned_and_sorted_by_size(source_file: Path) -> None:
     size_end = lines[header_at].index("size") + len("size")
     assert all(row[size_end - 1].isdigit() and row[size_end] == " " for row in rows)
     assert all(row.rstrip().endswith("yes") for row in rows)
+    # The runs column: compress/decompress runs, each at least one.
+    runs = [row.split()[-2].split("/") for row in rows]
+    assert all(int(c) >= 1 and int(d) >= 1 for c, d in runs)
+    assert "fastest run" in done.stdout
+    assert "1 job at a time" in done.stdout
 
 
 def test_progress_bar_goes_to_stderr(source_file: Path) -> None:
@@ -67,8 +72,11 @@ def test_json_matches_the_api_schema(source_file: Path) -> None:
     done = run_cli(str(source_file), "--codecs", "xz:0,deflate-raw:9", "--json")
     assert done.returncode == 0
     report = json.loads(done.stdout)
-    assert list(report) == ["input", "results", "skipped", "elapsed_ms", "budget_ms"]
+    assert list(report) == ["input", "results", "skipped", "elapsed_ms", "budget_ms", "workers"]
     assert report["input"]["filename"] == "sample.py"
+    assert report["workers"] == 1
+    # 30 kB: each phase repeated, xz 0 and deflate-raw 9 taking well under 20 ms a run.
+    assert all(r["repeats"] > 1 and r["decompress_repeats"] > 1 for r in report["results"])
     assert [r["size"] for r in report["results"]] == sorted(
         len(CODECS[name].compress(source_file.read_bytes(), level))
         for name, level in [("xz", 0), ("deflate-raw", 9)]

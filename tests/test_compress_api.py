@@ -493,7 +493,18 @@ def test_openapi_documents_the_report_and_the_ratio() -> None:
         "skipped",
         "elapsed_ms",
         "budget_ms",
+        "workers",
     }
+    result = components["ResultModel"]["properties"]
+    assert "fastest" in result["compress_ms"]["description"]
+    assert result["repeats"] == {
+        "type": "integer",
+        "minimum": 1,
+        "title": "Repeats",
+        "description": result["repeats"]["description"],
+    }
+    assert "20 ms" in result["repeats"]["description"]
+    assert "decompress_repeats" in components["ResultModel"]["required"]
     operation = schema["paths"]["/compress"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from corpora import MiB, python_source
@@ -15,6 +16,14 @@ from lambda_events import SHAPES, FakeLambdaContext, build_event, read_result
 import handler
 
 BOUNDARY = "deadline-test-boundary"
+
+
+def child_pids() -> set[int]:
+    """The processes this one started that have not been reaped yet (Linux /proc)."""
+    pids: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        pids.update(int(pid) for pid in (task / "children").read_text().split())
+    return pids
 
 
 def multipart_file(data: bytes, filename: str) -> bytes:
@@ -42,6 +51,7 @@ def test_brotli_11_on_4_mib_is_skipped_and_the_answer_beats_the_deadline(
     )
     context = FakeLambdaContext(remaining_ms=3000)
     threads_before = set(threading.enumerate())
+    children_before = child_pids()
 
     result = handler.handler(event, context)
 
@@ -59,7 +69,9 @@ def test_brotli_11_on_4_mib_is_skipped_and_the_answer_beats_the_deadline(
         (name, int(level)) for name, level in (c.split(":") for c in codecs.split(","))
     } - {("brotli", 11)}
     assert all(r["verified"] for r in report["results"])
-    # Nothing was left compressing in the background: brotli 11 was never started.
+    # Nothing was left compressing in the background: brotli 11 was never started, every job's
+    # child process has been reaped, and the engine starts no threads.
+    assert child_pids() == children_before
     deadline = time.monotonic() + 5
     for thread in set(threading.enumerate()) - threads_before:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))

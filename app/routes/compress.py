@@ -24,7 +24,14 @@ from app.algorithms import (
     get_codec,
     parse_codec_spec,
 )
-from app.benchmark import Budget, Report, benchmark
+from app.benchmark import (
+    MAX_REPEATS,
+    MIN_PHASE_SECONDS,
+    REPEAT_MAX_INPUT_BYTES,
+    Budget,
+    Report,
+    benchmark,
+)
 from app.config import settings
 from app.problems import Problem
 from app.upload import read_upload
@@ -81,14 +88,29 @@ class ResultModel(BaseModel):
         description="Percent saved: 100 × (1 - compressed ÷ original); negative when the output "
         "is larger; null for an empty input."
     )
-    compress_ms: float = Field(description="Wall time of the compression.")
-    compress_cpu_ms: float = Field(
-        description="CPU time of the compressing thread: honest when jobs run in parallel."
+    compress_ms: float = Field(
+        description="Wall time of the fastest compression run (see `repeats`)."
     )
-    compress_mbps: float = Field(description="Original megabytes (10^6 bytes) per second.")
-    decompress_ms: float = Field(description="Wall time of the decompression.")
-    decompress_mbps: float = Field(description="Original megabytes (10^6 bytes) per second.")
+    compress_cpu_ms: float = Field(
+        description="CPU time of the compressing process in that fastest run."
+    )
+    compress_mbps: float = Field(
+        description="Original megabytes (10^6 bytes) per second, from `compress_ms`."
+    )
+    decompress_ms: float = Field(
+        description="Wall time of the fastest decompression run (see `decompress_repeats`)."
+    )
+    decompress_mbps: float = Field(
+        description="Original megabytes (10^6 bytes) per second, from `decompress_ms`."
+    )
     verified: bool = Field(description="The decompressed bytes equal the input byte for byte.")
+    repeats: int = Field(
+        ge=1,
+        description="Compression runs the fastest was taken from: each phase repeats until "
+        f"{MIN_PHASE_SECONDS * 1000:g} ms have passed or {MAX_REPEATS:,} runs were made; 1 for "
+        f"an input over {REPEAT_MAX_INPUT_BYTES // 1024 // 1024} MiB.",
+    )
+    decompress_repeats: int = Field(ge=1, description="The same for decompression.")
 
 
 class SkippedModel(BaseModel):
@@ -109,6 +131,13 @@ class CompressReport(BaseModel):
     skipped: list[SkippedModel] = Field(description="Jobs the time budget could not hold.")
     elapsed_ms: float = Field(description="Wall time of the whole benchmark.")
     budget_ms: float = Field(description="The time the benchmark was allowed.")
+    workers: int = Field(
+        ge=1,
+        description="Jobs run at once, at most: 1 for an input of up to "
+        f"{REPEAT_MAX_INPUT_BYTES // 1024 // 1024} MiB (each job's "
+        "repeated timing runs undisturbed), else the CPUs this process may use (on Lambda "
+        "its memory size ÷ 1769 MB).",
+    )
 
 
 CodecsQuery = Annotated[
