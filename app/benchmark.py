@@ -435,11 +435,11 @@ class _Run:
                         self._skip(task.job, too_late)
                     return
                 for key, _ in finished:
-                    call: ForkedCall[object] = key.fileobj  # type: ignore[assignment]
-                    ready.unregister(call)
-                    task = self._forget(call)
+                    done: ForkedCall[object] = key.data
+                    ready.unregister(done)
+                    task = self._forget(done)
                     try:
-                        outcome = call.result()
+                        outcome = done.result()
                     except ChildFailed as error:
                         self._skip(task.job, f"failed: {error}")
                     else:
@@ -455,7 +455,7 @@ class _Run:
         call: ForkedCall[object] = ForkedCall(task.work)
         self.running[call] = task
         self.memory_in_use += task.memory
-        ready.register(call, selectors.EVENT_READ)
+        ready.register(call, selectors.EVENT_READ, call)
 
     def _forget(self, call: ForkedCall[object]) -> _Task:
         task = self.running.pop(call)

@@ -6,11 +6,13 @@ calls (compress, then decompress) on the same bytes, one at a time, measured in 
 Target: at most 1.10 x the floor. Each round also times the same request under a small memory
 budget (SMALL_MEMORY_BUDGET_MB: the heavy jobs one at a time), to show what memory costs in time.
 
-Memory: peak RSS of a fresh process that loads one maximal upload's event (as the Lambda
-runtime does: JSON text in, parsed, the text dropped) and serves it. Rows split what the app and
-the event cost, the copies of the input (a single fast job) and the codecs' own working memory
-(the default jobs) under the default memory budget, a small one, and the budget a 128 MB Lambda
-gets. Target: at most 80 MB + 4 x the file size.
+Memory: peak memory of a fresh process that loads one maximal upload's event (as the Lambda
+runtime does: JSON text in, parsed, the text dropped) and serves it, together with the child
+processes its jobs run in: the peak of a memory cgroup made for it (what Lambda's limit counts;
+the parent's own VmHWM alone no longer sees the codecs' working memory). Rows split what the
+app and the event cost, the copies of the input (a single fast job) and the codecs' own working
+memory (the default jobs) under the default memory budget, a small one, and the budget a 128 MB
+Lambda gets. Target: at most 80 MB + 4 x the file size.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from timing import markdown_table
 
 import app.benchmark
 from app.algorithms import default_jobs
-from app.benchmark import available_cpus
 from app.config import load_settings, settings
+from app.cpus import usable_cpus
 
 ROUNDS = 3
 # Fits the heaviest default job on 4 MiB (zstd 22, 69 MiB) beside a light one (12 MiB), and no
@@ -111,7 +113,7 @@ def timing_section() -> str:
     load_before = load_average()
     data = python_source(4 * MiB)
     event = maximal_upload_event()
-    cpus = available_cpus()
+    cpus = usable_cpus()
     rows = []
     floors, walls, small_walls = [], [], []
     for round_number in range(1, ROUNDS + 1):
@@ -200,24 +202,53 @@ print(json.dumps([imported, loaded, peak_mb(), skipped]))
 """
 
 
+class MemoryCgroup:
+    """A memory cgroup of our own (cgroup v2 or v1, as root): its peak covers a process tree."""
+
+    ROOT = Path("/sys/fs/cgroup")
+
+    def __init__(self) -> None:
+        name = f"compresstest-bench-{os.getpid()}"
+        if (self.ROOT / "cgroup.controllers").exists():  # v2, unified
+            self.path, self.peak_file = self.ROOT / name, "memory.peak"
+        else:
+            self.path, self.peak_file = self.ROOT / "memory" / name, "memory.max_usage_in_bytes"
+        self.path.mkdir()
+
+    def shell_prefix(self) -> str:
+        """A shell command moving the shell itself into the cgroup, before it execs."""
+        return f"echo $$ > {self.path / 'cgroup.procs'} && exec "
+
+    def peak_mib(self) -> float:
+        return int((self.path / self.peak_file).read_text()) / MiB
+
+    def remove(self) -> None:
+        self.path.rmdir()
+
+
 def peak_rss_mb(query: str, environ: dict[str, str] | None = None) -> list[float]:
-    """[after import, after loading the event, after serving it] in MiB, in a fresh process
-    with `environ` added to its environment; then the number of jobs skipped."""
+    """[after import, after loading the event, after serving it] in MiB (the parent's VmHWM),
+    the peak of the parent and its children together (its cgroup's), then the jobs skipped;
+    in a fresh process with `environ` added to its environment."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as event_file:
         json.dump(maximal_upload_event(query), event_file)
+    cgroup = MemoryCgroup()
     try:
         paths = [str(PROJECT), str(PROJECT / "tests")]
         script = _SERVE_ONE.format(paths=paths, event_path=event_file.name)
         done = subprocess.run(
-            [sys.executable, "-c", script],
+            ["sh", "-c", cgroup.shell_prefix() + '"$@"', "sh", sys.executable, "-c", script],
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "LOG_LEVEL": "WARNING", **(environ or {})},
+            # A budget no load on this machine can exhaust: only memory may skip a job here.
+            env={**os.environ, "LOG_LEVEL": "WARNING", "BUDGET_SECONDS": "600", **(environ or {})},
         )
+        imported, loaded, peak, skipped = json.loads(done.stdout.strip().splitlines()[-1])
+        return [imported, loaded, peak, cgroup.peak_mib(), skipped]
     finally:
+        cgroup.remove()
         os.unlink(event_file.name)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def memory_section() -> str:
@@ -238,15 +269,16 @@ def memory_section() -> str:
     }
     rows = []
     for name, (query, environ) in cases.items():
-        imported, loaded, peak, skipped = peak_rss_mb(query, environ)
+        imported, loaded, peak, tree_peak, skipped = peak_rss_mb(query, environ)
         rows.append(
             [
                 name,
                 f"{imported:.0f}",
                 f"{loaded:.0f}",
                 f"{peak:.0f}",
-                f"{peak / target:.2f}",
-                str(skipped),
+                f"{tree_peak:.0f}",
+                f"{tree_peak / target:.2f}",
+                str(int(skipped)),
             ]
         )
     table = markdown_table(
@@ -254,15 +286,17 @@ def memory_section() -> str:
             "fresh process, one 4 MiB upload",
             "after import",
             "event loaded",
-            "peak",
+            "peak, parent",
+            "peak, with children",
             "× target",
             "skipped",
         ],
         rows,
     )
     return (
-        f"### Peak RSS (MiB) serving one maximal upload ({file_mib:g} MiB)\n\n{table}\n\n"
-        f"Target: 80 + 4 × {file_mib:g} = {target:g} MiB."
+        f"### Peak memory (MiB) serving one maximal upload ({file_mib:g} MiB)\n\n{table}\n\n"
+        f"Target: 80 + 4 × {file_mib:g} = {target:g} MiB, for the peak with children (the "
+        "fresh process's memory cgroup: its own memory and its jobs' child processes)."
     )
 
 

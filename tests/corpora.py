@@ -7,6 +7,7 @@ it is real code and prose, the same bytes on every run, and needs no download.
 from __future__ import annotations
 
 import gzip
+import json
 import random
 import sysconfig
 from functools import cache
@@ -48,3 +49,30 @@ SMALL_SAMPLES = {
     "empty": lambda: b"",
     "one-byte": lambda: b"x",
 }
+
+
+@cache
+def json_api_response(size: int = 12_000) -> bytes:
+    """A paginated JSON API response of about `size` bytes (at least): seeded records of
+    users, the payload people most often want to compress."""
+    rng = random.Random(20261201)
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    records: list[dict[str, object]] = []
+    while True:
+        name = rng.choice(names)
+        records.append(
+            {
+                "id": rng.randrange(10**6),
+                "name": f"{name.title()} {rng.choice(names).title()}son",
+                "email": f"{name}{rng.randrange(1000)}@example.com",
+                "active": rng.random() < 0.7,
+                "score": round(rng.random() * 100, 2),
+                "tags": rng.sample(["admin", "beta", "billing", "ops", "sales", "support"], 2),
+                "created_at": f"2026-{rng.randrange(1, 13):02}-{rng.randrange(1, 29):02}T"
+                f"{rng.randrange(24):02}:{rng.randrange(60):02}:00Z",
+            }
+        )
+        body = {"data": records, "page": 1, "per_page": len(records), "total": 4821}
+        text = json.dumps(body, indent=2).encode()
+        if len(text) >= size:
+            return text

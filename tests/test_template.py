@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from sam_tools import PROJECT_ROOT, TEMPLATE, sam_environment, sam_tool
 
 from app.config import DEFAULT_MAX_UPLOAD_BYTES, Settings, load_settings
+from app.cpus import LAMBDA_MB_PER_VCPU, usable_cpus
 from app.local import load_template
 
 API_GATEWAY_TIMEOUT_SECONDS = 29
@@ -82,8 +84,19 @@ def test_timeout_and_budget_fit_api_gateways_29_seconds(function: dict[str, Any]
     budget = float(function["Environment"]["Variables"]["BUDGET_SECONDS"])
     assert budget == Settings().budget_seconds
     assert budget + 3 <= function["Timeout"] <= API_GATEWAY_TIMEOUT_SECONDS
-    # One full vCPU: Lambda gives 1769 MB exactly one.
-    assert function["MemorySize"] == 1769
+
+
+def test_memory_size_is_a_parameter_of_whole_vcpus_and_sets_pool_and_memory_budget(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    parameter = template["Parameters"]["MemorySize"]
+    assert function["MemorySize"] == {"Ref": "MemorySize"}
+    # Two full vCPUs (bench/bench_lambda_sizes.py): Lambda gives 1769 MB exactly one.
+    assert parameter["Default"] == 2 * LAMBDA_MB_PER_VCPU
+    assert (parameter["MinValue"], parameter["MaxValue"]) == (128, 10240)
+    environment = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(parameter["Default"])}
+    assert usable_cpus(environment) == min(2, len(os.sched_getaffinity(0)))
+    assert load_settings(environment).memory_budget_mb == parameter["Default"] - 100
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import dataclasses, json, multiprocessing, sys, time
 from pathlib import Path
+from typing import Any
 sys.path[:0] = [{tests!r}, {project!r}]
 try:
     multiprocessing.Queue()
@@ -80,7 +82,7 @@ def namespace_command() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def without_dev_shm() -> dict:
+def without_dev_shm() -> dict[str, Any]:
     script = SCRIPT.format(tests=str(PROJECT / "tests"), project=str(PROJECT))
     completed = subprocess.run(
         [*namespace_command(), sys.executable, "-c", script],
@@ -90,14 +92,15 @@ def without_dev_shm() -> dict:
         timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.splitlines()[-1])
+    report: dict[str, Any] = json.loads(completed.stdout.splitlines()[-1])
+    return report
 
 
-def test_multiprocessing_is_broken_there_as_on_lambda(without_dev_shm: dict) -> None:
+def test_multiprocessing_is_broken_there_as_on_lambda(without_dev_shm: dict[str, Any]) -> None:
     assert without_dev_shm["shm"].startswith("OSError"), without_dev_shm["shm"]
 
 
-def test_the_handler_benchmarks_exactly_without_dev_shm(without_dev_shm: dict) -> None:
+def test_the_handler_benchmarks_exactly_without_dev_shm(without_dev_shm: dict[str, Any]) -> None:
     from corpora import python_source
 
     from app.algorithms import CODECS
@@ -112,7 +115,7 @@ def test_the_handler_benchmarks_exactly_without_dev_shm(without_dev_shm: dict) -
     assert {tuple(r) for r in without_dev_shm["results"]} == expected
 
 
-def test_a_job_past_the_deadline_is_killed_without_dev_shm(without_dev_shm: dict) -> None:
+def test_a_job_past_the_deadline_is_killed_without_dev_shm(without_dev_shm: dict[str, Any]) -> None:
     assert without_dev_shm["engine_seconds"] < 0.5 + 0.25
     assert without_dev_shm["engine_results"] == ["gzip"]
     assert without_dev_shm["engine_skipped"] == [
