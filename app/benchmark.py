@@ -452,7 +452,11 @@ class _Run:
         return None
 
     def _start(self, task: _Task, ready: selectors.BaseSelector) -> None:
-        call: ForkedCall[object] = ForkedCall(task.work)
+        try:
+            call: ForkedCall[object] = ForkedCall(task.work)
+        except OSError as error:  # no process or memory left for a child (EAGAIN, ENOMEM)
+            self._skip(task.job, f"failed: could not start its process: {error}")
+            return
         self.running[call] = task
         self.memory_in_use += task.memory
         ready.register(call, selectors.EVENT_READ, call)

@@ -41,7 +41,7 @@ warnings.filterwarnings(
 
 # Held across fork and closing the parent's copy of the write end. Without it, a fork from
 # another thread (two requests at once) could copy this call's write end into its own child,
-# and a reader waiting for the end of the message would wait for that child too.
+# and the pipe would not show this child's death (end of file) until that other child exits.
 _FORKING = threading.Lock()
 _LENGTH = struct.Struct("!Q")
 # A child that failed before writing its result exits with this status.

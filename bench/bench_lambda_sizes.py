@@ -1,10 +1,11 @@
 """Which Lambda memory size for CompressTest: the default 4 MiB run simulated on 1, 2, 3 ... vCPUs.
 
 Lambda gives CPU time in proportion to memory, 1769 MB buying one vCPU, and bills GB-seconds.
-Each default job's time is measured here (raw library calls, compress then decompress, one at
-a time, on 4 MiB of Python source; the median of ROUNDS rounds). The schedule is then not
-re-implemented but run: the real engine (app/benchmark.py: calibration, longest first, memory
-budget, child processes) runs stand-in codecs that sleep for their job's measured time,
+Each default job's time is measured here (raw library calls, compress then decompress, one at a
+time, on 4 MiB of Python source; the median of ROUNDS rounds) as CPU time: what the job costs on
+a vCPU of its own, which other load on this shared machine does not lengthen. The schedule is
+then not re-implemented but run: the real engine (app/benchmark.py: calibration, longest first,
+memory budget, child processes) runs stand-in codecs that sleep for their job's measured time,
 scaled by 1/TIME_SCALE, with each real codec's memory estimate, under the pool and memory budget
 each memory size gets on Lambda (app/cpus.py, app/config.py). A size below 1769 MB runs one job
 at a time at its fraction of a vCPU.
@@ -37,13 +38,13 @@ MEMORY_SIZES_MB = (1024, 1769, 3008, 3538, 5307, 7076, 8845)
 
 
 def job_seconds(data: bytes) -> dict[tuple[str, int], float]:
-    """Each default job's raw wall time, compress then decompress once: the median of ROUNDS."""
+    """Each default job's raw CPU time, compress then decompress once: the median of ROUNDS."""
     rounds: dict[tuple[str, int], list[float]] = {}
     for _ in range(ROUNDS):
         for codec, level in default_jobs():
-            started = time.perf_counter()
+            started = time.process_time()
             codec.decompress(codec.compress(data, level))
-            rounds.setdefault((codec.name, level), []).append(time.perf_counter() - started)
+            rounds.setdefault((codec.name, level), []).append(time.process_time() - started)
     return {job: statistics.median(seconds) for job, seconds in rounds.items()}
 
 
@@ -122,7 +123,7 @@ def run() -> str:
     return (
         f"### The default run on 4 MiB ({len(seconds)} jobs) by Lambda memory size\n\n"
         f"{table}\n\n"
-        f"Measured here (median of {ROUNDS} rounds): the jobs sum to {total:.2f} s; the "
+        f"Measured here (CPU time, median of {ROUNDS} rounds): the jobs sum to {total:.2f} s; the "
         f"longest, {longest_job[0]} {longest_job[1]}, takes {critical_path:.2f} s: the critical "
         f"path no number of vCPUs can shorten. Load average {load_before:.2f} before. Cost at "
         f"${ARM_PRICE_PER_GB_SECOND} per GB-second (arm64); latency includes the engine's "

@@ -437,3 +437,18 @@ def test_memory_estimates_follow_the_libraries_parameters() -> None:
             small, large = codec.compress_memory(level, 0), codec.compress_memory(level, size)
             assert 0 < small <= large, (codec.name, level)
             assert job_memory(codec, level, size) >= 3 * size
+
+
+def test_when_no_process_can_be_started_the_jobs_are_skipped_not_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fork_fails() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", fork_fails)
+    report = benchmark(b"abc" * 100, parse_codec_spec("gzip:1,zstd:1"), Budget(10))
+    assert report.results == []
+    assert [(s.codec, s.reason) for s in report.skipped] == [
+        (name, "failed: could not start its process: [Errno 11] Resource temporarily unavailable")
+        for name in ("gzip", "zstd")
+    ]
