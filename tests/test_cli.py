@@ -75,9 +75,8 @@ def test_json_matches_the_api_schema(source_file: Path) -> None:
     assert list(report) == ["input", "results", "skipped", "elapsed_ms", "budget_ms", "workers"]
     assert report["input"]["filename"] == "sample.py"
     assert report["workers"] == 1
-    # 30 kB: each phase repeated, xz 0 and deflate-raw 9 taking well under 20 ms a run (unless
-    # a busy machine held the first run up for all of those 20 ms).
-    assert all(r["repeats"] > 1 or r["compress_ms"] >= 20 for r in report["results"])
+    # 30 kB: each phase repeated, xz 0 and deflate-raw 9 taking well under 20 ms of CPU a run.
+    assert all(r["repeats"] > 1 for r in report["results"])
     assert [r["size"] for r in report["results"]] == sorted(
         len(CODECS[name].compress(source_file.read_bytes(), level))
         for name, level in [("xz", 0), ("deflate-raw", 9)]

@@ -106,9 +106,9 @@ class ResultModel(BaseModel):
     verified: bool = Field(description="The decompressed bytes equal the input byte for byte.")
     repeats: int = Field(
         ge=1,
-        description="Compression runs the fastest was taken from: each phase repeats until "
-        f"{MIN_PHASE_SECONDS * 1000:g} ms have passed or {MAX_REPEATS:,} runs were made; 1 for "
-        f"an input over {REPEAT_MAX_INPUT_BYTES // 1024 // 1024} MiB.",
+        description="Compression runs the fastest was taken from: each phase repeats until its "
+        f"runs took {MIN_PHASE_SECONDS * 1000:g} ms of CPU time or {MAX_REPEATS:,} runs were "
+        f"made; 1 for an input over {REPEAT_MAX_INPUT_BYTES // 1024 // 1024} MiB.",
     )
     decompress_repeats: int = Field(ge=1, description="The same for decompression.")
 
