@@ -119,13 +119,15 @@ def timing_section() -> str:
     event = maximal_upload_event()
     cpus = usable_cpus()
     rows = []
-    floors, walls, small_walls = [], [], []
+    floors, walls = [], []
+    small_ratios: list[float] = []
     for round_number in range(1, ROUNDS + 1):
         all_jobs, jobs_cpu = job_seconds(data)
         wall, request_cpu, report = request_seconds(event)
         small_wall, _, small_report = request_seconds(event, SMALL_MEMORY_BUDGET_MB)
-        assert not small_report["skipped"], small_report["skipped"]
-        small_walls.append(small_wall)
+        # Its heavy jobs in series can outlast the budget on a loaded machine: then it is no
+        # measure of the schedule, and says so.
+        small_complete = not small_report["skipped"]
         # A job the budget skipped is no part of the schedule; the "skipped" column shows it.
         ran = {f"{r['codec']} {r['level']}" for r in report["results"]}
         jobs = {name: seconds for name, seconds in all_jobs.items() if name in ran}
@@ -133,6 +135,8 @@ def timing_section() -> str:
         floor = max(jobs[longest_name], sum(jobs.values()) / cpus)
         floors.append(floor)
         walls.append(wall)
+        if small_complete:
+            small_ratios.append(small_wall / floor)
         rows.append(
             [
                 str(round_number),
@@ -144,8 +148,9 @@ def timing_section() -> str:
                 str(len(report["skipped"])),
                 f"{wall / floor:.2f}",
                 f"{request_cpu / jobs_cpu:.2f}" if len(jobs) == len(all_jobs) else "-",
-                f"{small_wall:.2f}",
-                f"{small_wall / floor:.2f}",
+                f"{small_wall:.2f}"
+                + ("" if small_complete else f" ({len(small_report['skipped'])} skipped)"),
+                f"{small_wall / floor:.2f}" if small_complete else "-",
             ]
         )
     table = markdown_table(
@@ -175,13 +180,16 @@ def timing_section() -> str:
         f"{cpus} idle CPUs). "
         f"Fastest request ÷ lowest floor: {min(walls) / min(floors):.2f} (target ≤ 1.10); "
         f"median of the rounds: {statistics.median(ratios):.2f}. "
-        f"With MEMORY_BUDGET_MB={SMALL_MEMORY_BUDGET_MB} (heavy jobs one at a time): fastest "
-        f"{min(small_walls) / min(floors):.2f}, median "
-        f"{statistics.median(w / f for w, f in zip(small_walls, floors, strict=True)):.2f}. "
-        "The floor is max(longest job, sum of jobs / CPUs) over the jobs the request ran, from raw "
-        "library calls, one at a time; "
-        "the last column is the request's CPU time (all threads: calibration, parsing, checks) "
-        "over those calls' CPU time, which other load on the machine barely moves."
+        f"With MEMORY_BUDGET_MB={SMALL_MEMORY_BUDGET_MB} (heavy jobs one at a time): "
+        + (
+            f"best {min(small_ratios):.2f} × floor, median {statistics.median(small_ratios):.2f}. "
+            if small_ratios
+            else "no round ran every job within the budget. "
+        )
+        + "The floor is max(longest job, sum of jobs / CPUs) over the jobs the request ran, "
+        "from raw library calls, one at a time; the CPU column is the request's CPU time (its "
+        "process and the jobs' child processes: calibration, parsing, checks) over those calls' "
+        "CPU time, which other load on the machine barely moves."
     )
 
 

@@ -89,7 +89,8 @@ class ResultModel(BaseModel):
         "is larger; null for an empty input."
     )
     compress_ms: float = Field(
-        description="Wall time of the fastest compression run (see `repeats`)."
+        description="Time of the fastest compression run (see `repeats`): its wall time, or "
+        "its CPU time where other work held it up (the smaller of the two)."
     )
     compress_cpu_ms: float = Field(
         description="CPU time of the compressing process in that fastest run."
@@ -98,7 +99,8 @@ class ResultModel(BaseModel):
         description="Original megabytes (10^6 bytes) per second, from `compress_ms`."
     )
     decompress_ms: float = Field(
-        description="Wall time of the fastest decompression run (see `decompress_repeats`)."
+        description="Time of the fastest decompression run (see `decompress_repeats`), taken "
+        "as for `compress_ms`."
     )
     decompress_mbps: float = Field(
         description="Original megabytes (10^6 bytes) per second, from `decompress_ms`."
