@@ -9,7 +9,8 @@ time the alternatives the engine could have used, and a baseline of what this ma
 - the engine as shipped: fastest of repeated runs, one job at a time (via handler.handler);
 - the same with two jobs timed side by side (workers=2);
 - the same, with compress speeds taken from CPU time instead of wall time;
-- the engine before repetition: one run per phase, two jobs side by side;
+- one run per phase, two jobs side by side (as the engine ran before repetition, but each
+  run timed as now);
 - the machine's drift: the same repeated timing of raw library calls in this process, no engine
   and no child process. The engine cannot be steadier than this.
 SETS sets of six requests each show how repeatable the figures are.
@@ -107,7 +108,7 @@ def one_set(data: bytes) -> dict[str, tuple[list[Timings], list[float]]]:
 
     variants["engine as shipped: repeated, 1 job at a time"] = shipped
     variants["repeated, 2 jobs side by side"] = lambda: through_engine(data, workers=2)
-    variants["one run per phase, 2 side by side (before)"] = lambda: through_engine(
+    variants["one run per phase, 2 side by side"] = lambda: through_engine(
         data, workers=2, repeat=False
     )
     variants["baseline: raw calls in-process, repeated"] = lambda: raw_in_process(data)
