@@ -3,6 +3,12 @@
 Each page is a fragment in pages/ poured into pages/layout.html; the few facts a page states
 about the service (upload limit, codec levels, the site's own sizes) are filled in here from
 the code that decides them, so the pages cannot drift from it.
+
+Every URL in a page is relative, so the same bytes work wherever the site is mounted: at the
+root under uvicorn or the HTTP API, under the REST API's stage (/v1/), under a custom domain's
+base path. The pages all live one level below the mount point, so `api` or `./` resolve
+alike from each; the 404 page, which answers at any depth, climbs back with `../` per level
+(`{{root}}` in the layout), one precompressed variant per depth (not_found_page).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import hashlib
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from app.algorithms import CODECS
@@ -108,10 +115,15 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return "".join(filled)
 
 
-def render(source: PageSource, values: Mapping[str, str]) -> str:
-    """The page's full HTML: its fragment, filled in, inside the layout."""
-    main = _fill(_read(source.filename), values).strip()
-    return _fill(_read("layout.html"), {"title": html.escape(source.title), "main": main})
+def render(source: PageSource, values: Mapping[str, str], root: str = "") -> str:
+    """The page's full HTML: its fragment, filled in, inside the layout.
+
+    `root` leads every link to another page: "" for a page one level below the mount point,
+    "../" for each level deeper.
+    """
+    main = _fill(_read(source.filename), {**values, "root": root}).strip()
+    layout_values = {"title": html.escape(source.title), "main": main, "root": root}
+    return _fill(_read("layout.html"), layout_values)
 
 
 def byte_size_text(size: int) -> str:
@@ -203,31 +215,49 @@ def build_assets() -> dict[str, Page]:
     return {SCRIPT_PATH: encode(source, script_text(), media_type=SCRIPT_MEDIA_TYPE)}
 
 
-def build_site() -> tuple[dict[str, Page], Page]:
-    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
-    values = {
+def page_values() -> dict[str, str]:
+    """What the pages' placeholders say, from the code and settings that decide it."""
+    return {
         "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
         "max_upload": byte_size_text(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",
         "codec_table": codec_table(),
     }
+
+
+def build_not_found(depth: int) -> Page:
+    """The 404 page for a path `depth` levels below the pages' own ("/a/b" is 1 deeper)."""
+    return encode(
+        NOT_FOUND_SOURCE,
+        render(NOT_FOUND_SOURCE, page_values(), root="../" * depth),
+        vary="Accept, Accept-Encoding",
+        cacheable=False,
+    )
+
+
+def relative_link(path: str) -> str:
+    """A page's link as the pages write it: "/api" -> "api", "/" -> "./"."""
+    return path.lstrip("/") or "./"
+
+
+def build_site() -> tuple[dict[str, Page], Page]:
+    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
+    values = page_values()
     pages = {
         source.path: encode(source, render(source, values))
         for source in SOURCES
         if source.path != SIZES_SOURCE_PATH
     }
-    not_found = encode(
-        NOT_FOUND_SOURCE,
-        render(NOT_FOUND_SOURCE, values),
-        vary="Accept, Accept-Encoding",
-        cacheable=False,
-    )
+    not_found = build_not_found(0)
     # The about page lists every other body. Its own row is left out on purpose: writing its
     # sizes into it changes them, and the fixed point of that loop was found to cycle (and to
     # cost a second of start-up) whenever a page or a setting changed. Its Content-Length
     # tells its size in whichever coding was sent.
     measured = {
-        **{f"<a href={path}>{path}</a>": page.body_sizes for path, page in pages.items()},
+        **{
+            f"<a href={relative_link(path)}>{path}</a>": page.body_sizes
+            for path, page in pages.items()
+        },
         "404 page": not_found.body_sizes,
         **{path: asset.body_sizes for path, asset in ASSETS.items()},
     }
@@ -240,3 +270,11 @@ def build_site() -> tuple[dict[str, Page], Page]:
 
 ASSETS = build_assets()
 PAGES, NOT_FOUND_PAGE = build_site()
+
+
+# Bounded: a client asking for ever deeper paths costs a compression per new depth (measured
+# in bench/bench_site.py), never more memory than 16 variants.
+@lru_cache(maxsize=16)
+def not_found_page(depth: int) -> Page:
+    """The 404 page whose links resolve from a path `depth` levels below the pages' own."""
+    return NOT_FOUND_PAGE if depth == 0 else build_not_found(depth)
