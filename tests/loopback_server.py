@@ -91,3 +91,47 @@ def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackSer
             process.kill()
             process.wait()
         stderr_path.unlink(missing_ok=True)
+
+
+LOCAL_GATEWAY_BANNER = re.compile(r" on (http://127\.0\.0\.1:\d+/\S*) ")
+
+
+@dataclass
+class LocalGateway:
+    """`python -m app.local` running: the URL its banner names (the stage's, for the REST API)."""
+
+    base_url: str
+    process: subprocess.Popen[str]
+
+
+@contextmanager
+def serve_local_gateway(
+    http_api: bool = False, env: dict[str, str] | None = None
+) -> Iterator[LocalGateway]:
+    """Run handler.handler behind app/local.py's REST API (or, `http_api`, its HTTP API) on
+    127.0.0.1:<ephemeral> until the block ends. LOG_LEVEL=WARNING keeps the request lines out.
+    """
+    command = [sys.executable, "-m", "app.local", "--port", "0"]
+    if http_api:
+        command.append("--http-api")
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = LOCAL_GATEWAY_BANNER.search(banner)
+        if match is None:
+            raise RuntimeError(f"app.local did not start: {banner!r}")
+        yield LocalGateway(match[1], process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
