@@ -54,11 +54,14 @@ def _port_when_listening(process: subprocess.Popen[bytes], stderr_path: Path) ->
 
 
 @contextmanager
-def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackServer]:
+def serve_on_loopback(
+    env: dict[str, str] | None = None, root_path: str = ""
+) -> Iterator[LoopbackServer]:
     """Run `uvicorn app:app` on 127.0.0.1:<ephemeral> until the block ends; stops it after.
 
     The app's request lines are off (LOG_LEVEL=WARNING), as is uvicorn's access log; uvicorn's
-    own messages, errors and tracebacks included, reach `server.stderr()`.
+    own messages, errors and tracebacks included, reach `server.stderr()`. `root_path` is
+    uvicorn's --root-path: the app then sees every path under it, as behind a REST API's stage.
     """
     command = [
         sys.executable,
@@ -70,6 +73,7 @@ def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackSer
         "--port",
         "0",
         "--no-access-log",
+        *(["--root-path", root_path] if root_path else []),
     ]
     with tempfile.NamedTemporaryFile(prefix="uvicorn-", suffix=".log", delete=False) as stderr_file:
         process = subprocess.Popen(

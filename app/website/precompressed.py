@@ -176,6 +176,7 @@ def encode(
     vary: str = "Accept-Encoding",
     cacheable: bool = True,
     media_type: str = MEDIA_TYPE,
+    bodies: EncodedBodies = BODIES,
 ) -> Page:
     """Compress `page_html` in every coding and build each representation's headers.
 
@@ -185,7 +186,7 @@ def encode(
     identity = page_html.encode("utf-8")
     bodies = {
         IDENTITY: identity,
-        **{coding: BODIES.encode(encoding, identity) for coding, encoding in ENCODINGS.items()},
+        **{coding: bodies.encode(encoding, identity) for coding, encoding in ENCODINGS.items()},
     }
     representations = {}
     for coding, body in bodies.items():
@@ -226,12 +227,17 @@ def page_values() -> dict[str, str]:
 
 
 def build_not_found(depth: int) -> Page:
-    """The 404 page for a path `depth` levels below the pages' own ("/a/b" is 1 deeper)."""
+    """The 404 page for a path `depth` levels below the pages' own ("/a/b" is 1 deeper).
+
+    Only depth 0 is built at import, and so stored in the artifact's BODIES; the deeper ones
+    are built when first asked for, and left out of what the build writes.
+    """
     return encode(
         NOT_FOUND_SOURCE,
         render(NOT_FOUND_SOURCE, page_values(), root="../" * depth),
         vary="Accept, Accept-Encoding",
         cacheable=False,
+        bodies=BODIES if depth == 0 else EncodedBodies(),
     )
 
 
