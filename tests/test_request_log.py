@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from fastapi.testclient import TestClient
-from lambda_events import FakeLambdaContext, build_event
+from lambda_events import FakeLambdaContext, build_event, typed_prefix
 
 import handler
 
@@ -36,7 +36,9 @@ def test_a_lambda_request_logs_one_line_with_its_request_id(
     line = request_lines[0]
     assert set(line) == {"requestId", "method", "path", "status", "durationMs"}
     assert line["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/health", 200)
+    # The path as the client typed it: under the REST API's stage, the stage included.
+    typed = f"{typed_prefix(shape)}/health"
+    assert (line["method"], line["path"], line["status"]) == ("GET", typed, 200)
     assert 0 <= line["durationMs"] < 10_000
 
 
