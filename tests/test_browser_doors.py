@@ -57,7 +57,10 @@ def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
 
 def links_on(page: Page) -> list[str]:
     """The href of every link on the page, as written."""
-    return page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    links: list[str] = page.eval_on_selector_all(
+        "a[href]", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return links
 
 
 def test_every_link_on_every_page_works(visit: Visit, door: Door) -> None:

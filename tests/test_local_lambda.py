@@ -91,7 +91,9 @@ VARYING_HEADERS = {
 STAGE = "/v1"
 
 
-def fetch(port: int, method: str, path: str, headers: dict[str, str], body: bytes):
+def fetch(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(method, path, body=body or None, headers=headers)

@@ -189,7 +189,7 @@ def encode(
     cacheable: bool = True,
     media_type: str = MEDIA_TYPE,
     encodings: Mapping[str, Encoding] = ENCODINGS,
-    bodies: EncodedBodies = BODIES,
+    encoder: EncodedBodies = BODIES,
 ) -> Page:
     """Compress `page_html` in every coding and build each representation's headers.
 
@@ -199,7 +199,7 @@ def encode(
     identity = page_html.encode("utf-8")
     bodies = {
         IDENTITY: identity,
-        **{coding: bodies.encode(encoding, identity) for coding, encoding in encodings.items()},
+        **{coding: encoder.encode(encoding, identity) for coding, encoding in encodings.items()},
     }
     representations = {}
     for coding, body in bodies.items():
@@ -252,7 +252,7 @@ def build_not_found(depth: int) -> Page:
         vary="Accept, Accept-Encoding",
         cacheable=False,
         encodings=ENCODINGS if depth == 0 else QUICK_ENCODINGS,
-        bodies=BODIES if depth == 0 else EncodedBodies(),
+        encoder=BODIES if depth == 0 else EncodedBodies(),
     )
 
 
