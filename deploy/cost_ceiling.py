@@ -16,8 +16,8 @@ count the limits cap by the most one unit can cost:
 - The HTTP API meters a request in 512 KB steps; reading that as request (at most API
   Gateway's 10 MB payload) plus response, one request counts as at most 32 steps.
 - SnapStart: at most one restore per invocation, plus the cache of one version for the hour.
-Logs are the one estimate: 2 KiB a request (measured lines are ~0.5 KiB: the app's JSON line and
-Lambda's START, END and REPORT).
+Logs are the one estimate: 2 KiB a request, several times what a request writes (the app's one
+JSON line of ~100 bytes, Lambda's START, END and REPORT lines of a few hundred).
 
 Prices: US East (N. Virginia), USD, without free tiers; see PRICES_US_EAST_1.
 """
@@ -204,13 +204,24 @@ def limits_from_template(
 ) -> Limits:
     """The Limits of `template` (as app.local.load_template reads it) with parameter `overrides`.
 
-    Raises KeyError when the template lacks one of the limits.
+    An API removed from the template admits nothing. Raises KeyError when the function lacks
+    one of its limits, or a remaining API its throttling.
     """
     parameters = {name: p.get("Default") for name, p in template["Parameters"].items()}
     parameters.update(overrides or {})
-    function = template["Resources"]["CompressTestFunction"]["Properties"]
-    stage_limits = template["Resources"]["RestApi"]["Properties"]["MethodSettings"][0]
-    route_limits = template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"]
+    resources = template["Resources"]
+    function = resources["CompressTestFunction"]["Properties"]
+    no_requests = {"ThrottlingRateLimit": 0, "ThrottlingBurstLimit": 0}
+    stage_limits = (
+        resources["RestApi"]["Properties"]["MethodSettings"][0]
+        if "RestApi" in resources
+        else no_requests
+    )
+    route_limits = (
+        resources["HttpApi"]["Properties"]["DefaultRouteSettings"]
+        if "HttpApi" in resources
+        else no_requests
+    )
 
     def number(value: Any) -> float:
         return float(_resolve(value, parameters))

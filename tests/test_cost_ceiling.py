@@ -66,6 +66,15 @@ def test_a_memory_size_parameter_is_resolved(template: dict[str, Any]) -> None:
     assert limits_from_template(changed, {"MemorySize": "1024"}).memory_mb == 1024
 
 
+def test_a_removed_api_admits_nothing(template: dict[str, Any]) -> None:
+    """docs/deploy.md suggests removing the API one does not need."""
+    rest_only = copy.deepcopy(template)
+    del rest_only["Resources"]["HttpApi"]
+    limits = limits_from_template(rest_only)
+    assert (limits.http_api_requests_per_hour, limits.requests_per_hour) == (0, 3605)
+    assert limits.admitted_concurrency == 5 + 29
+
+
 def test_a_token_bucket_admits_burst_plus_rate_per_second() -> None:
     limits = Limits("arm64", 1769, 29, 2.5, 10, 1, 5, 100, snapstart=False)
     assert limits.rest_api_requests_per_hour == 10 + 2.5 * 3600

@@ -302,7 +302,10 @@ def test_a_changed_parameter_publishes_a_new_version(
         if name not in ("ReservedConcurrentExecutions", "VersionDescription")
     }
     read = _parameters_read_by(configuration) & set(template["Parameters"])
-    assert read == described
+    assert read == described, (
+        f"name {sorted(read - described)} in VersionDescription, or its version goes stale; "
+        f"{sorted(described - read)} are not read by the function"
+    )
     assert read >= {"Architecture", "MaxUploadBytes", "CorsAllowOrigin", "SnapStart"}
 
 
