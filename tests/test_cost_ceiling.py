@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import subprocess
 import sys
 from typing import Any
@@ -155,3 +156,17 @@ def test_the_command_prints_the_table() -> None:
     assert "| **total** | | **9.61** |" in completed.stdout
     assert "| **total with SnapStart on** | | **11.36** |" in completed.stdout
     assert "Gateways admit 68 at once at most; ReservedConcurrency is 68." in completed.stdout
+
+
+def test_the_docs_examples_of_other_limits_compute(template: dict[str, Any]) -> None:
+    """Each "`python -m deploy.cost_ceiling A=B ...` gives $X" in docs/deploy.md holds."""
+    doc = " ".join(DEPLOY_DOC.read_text().split())
+    examples = re.findall(
+        r"`python -m deploy\.cost_ceiling ((?:\w+=\S+ ?)+)` gives \$([\d.]+)", doc
+    )
+    assert examples
+    for arguments, stated in examples:
+        overrides = dict(argument.split("=", 1) for argument in arguments.split())
+        limits = limits_from_template(template, overrides)
+        assert limits.admitted_concurrency == limits.reserved_concurrency
+        assert f"{total(hourly_ceiling(limits)):.2f}" == stated
