@@ -178,6 +178,51 @@ def test_neither_file_nor_text_is_400(client: TestClient, request_kwargs: dict) 
 
 
 @pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"x", "multipart/form-data", "Missing boundary in multipart."),
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; filename="a"\r\n\r\nx\r\n'
+            f"--{BOUNDARY}--\r\n".encode(),
+            MULTIPART,
+            'The Content-Disposition header field "name" must be provided.',
+        ),
+        (
+            multipart_body(*((f"f{i}", None, b"x") for i in range(1001))),
+            MULTIPART,
+            "Too many fields. Maximum number of fields is 1000.",
+        ),
+        (
+            "&".join(f"f{i}=x" for i in range(1001)).encode(),
+            "application/x-www-form-urlencoded",
+            "Too many fields. Maximum number of fields is 1000.",
+        ),
+    ],
+    ids=["no-boundary", "part-without-name", "1001-multipart-fields", "1001-urlencoded-fields"],
+)
+@pytest.mark.parametrize("path", ["/compress?codecs=gzip:1", "/compress/gzip"])
+def test_a_form_the_parser_rejects_is_a_malformed_form_problem_naming_why(
+    client: TestClient, path: str, body: bytes, content_type: str, reason: str
+) -> None:
+    response = client.post(path, content=body, headers={"Content-Type": content_type})
+    problem = assert_problem(response, 400, "/problems/malformed-form")
+    assert problem["title"] == "Malformed form body"
+    assert problem["detail"] == f"The form body cannot be parsed: {reason}"
+    assert_still_serves(client)
+
+
+@pytest.mark.parametrize("path", ["/compress", "/compress/{codec}"])
+def test_openapi_documents_the_upload_problem_types(path: str) -> None:
+    schema = TestClient(app).get("/openapi.json").json()
+    documented = schema["paths"][path]["post"]["responses"]["400"]
+    problem = documented["content"]["application/problem+json"]
+    assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+    examples = {example["value"]["type"] for example in problem["examples"].values()}
+    assert examples == {"/problems/malformed-form", "/problems/no-input"}
+    assert "/problems/bad-codec-spec" in documented["description"]
+
+
+@pytest.mark.parametrize(
     "parts",
     [
         [("file", "a.txt", b"a"), ("text", None, b"b")],

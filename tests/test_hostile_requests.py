@@ -28,6 +28,7 @@ from app.config import settings
 MALFORMED = "/problems/malformed-event"
 TOO_LARGE = "/problems/payload-too-large"
 BLANK = "about:blank"
+MALFORMED_FORM = "/problems/malformed-form"
 LIMIT = settings.max_upload_bytes
 
 
@@ -397,13 +398,13 @@ LAMBDA_CASES = [
         "multipart without a boundary",
         lambda: upload(ONE_FILE, "multipart/form-data"),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "multipart with the wrong boundary",
         lambda: upload(ONE_FILE, "multipart/form-data; boundary=not-the-one"),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "multipart truncated inside the first part",
@@ -421,7 +422,7 @@ LAMBDA_CASES = [
         "a part without a name",
         lambda: upload(form(form_part(None, b"hello", "a.txt"))),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "a part without Content-Disposition",
@@ -429,7 +430,7 @@ LAMBDA_CASES = [
             f"--{BOUNDARY}\r\nContent-Type: text/plain\r\n\r\nhi\r\n--{BOUNDARY}--\r\n".encode()
         ),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "two `file` parts",
@@ -453,13 +454,13 @@ LAMBDA_CASES = [
         "5,000 parts (python-multipart stops at 1,000 fields)",
         lambda: upload(form(*(form_part(f"f{i}", b"x") for i in range(5000)))),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "a 100 KiB part header line",
         lambda: upload(form(form_part("file", b"hello", "a" * 102400))),
         400,
-        BLANK,
+        MALFORMED_FORM,
     ),
     LambdaCase(
         "a 64 KiB request header line on an upload",

@@ -50,3 +50,13 @@ def test_errors_and_preflights_are_logged_too(
         ("OPTIONS", 204),
     ]
     assert all(line["requestId"] is None for line in request_lines)
+
+
+def test_a_64_kib_path_is_logged_cut_to_256_characters_with_its_length(
+    request_lines: list[dict],
+) -> None:
+    handler.handler(build_event("apigw-rest-v1", path="/" + "a" * 65536), FakeLambdaContext())
+    (line,) = request_lines
+    assert line["status"] == 404
+    assert line["path"] == "/" + "a" * 255 + "... (65537 characters)"
+    assert len(json.dumps(line)) < 512
