@@ -60,13 +60,17 @@ def test_a_content_encoded_utf8_body_still_leaves_as_base64(shape: str) -> None:
 
 
 def test_plain_text_stays_text(shape: str) -> None:
-    result = LambdaAdapter(_encoded_body_app())(build_event(shape, path="/plain"), None)
+    result = LambdaAdapter(_encoded_body_app())(
+        build_event(shape, path="/plain"), FakeLambdaContext()
+    )
     assert result["isBase64Encoded"] is False
     assert result["body"] == "<p>hi</p>"
 
 
 def test_a_binary_type_leaves_as_base64_even_when_it_decodes(shape: str) -> None:
-    result = LambdaAdapter(_encoded_body_app())(build_event(shape, path="/binary"), None)
+    result = LambdaAdapter(_encoded_body_app())(
+        build_event(shape, path="/binary"), FakeLambdaContext()
+    )
     assert result["isBase64Encoded"] is True
     assert read_result(result).body == b"ascii but binary"
 
