@@ -56,6 +56,9 @@ TEXT_MEDIA_TYPES = [
 ]
 
 
+# The CloudFront triggers a Lambda@Edge function can have (config.eventType).
+CLOUDFRONT_EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+
 # RFC 9110 §9.1: a method is a token (§5.6.2).
 METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -187,8 +190,11 @@ def _lambda_at_edge_declined_result(event: dict[str, Any]) -> dict[str, Any]:
     The body is JSON text, so `bodyEncoding` is "text"; its few hundred bytes fit the smallest
     generated-response quota (40 KB, viewer request).
     """
-    config = event["Records"][0]["cf"].get("config")
+    cf = event["Records"][0]["cf"]
+    config = cf.get("config") if isinstance(cf, dict) else None
     event_type = config.get("eventType") if isinstance(config, dict) else None
+    if event_type not in CLOUDFRONT_EVENT_TYPES:  # named in the detail only when it is known
+        event_type = None
     logger.info(json.dumps({"event": "lambda-at-edge-declined", "eventType": event_type}))
     problem = Problem(
         501,

@@ -187,6 +187,19 @@ def test_a_lambda_at_edge_event_gets_a_501_problem_cloudfront_can_read(
     assert len(result["body"]) < 40_000  # the viewer-request quota for a generated response
 
 
+@pytest.mark.parametrize(
+    "record",
+    [{"cf": None}, {"cf": {"config": "x"}}, {"cf": {"config": {"eventType": "<b>" * 1000}}}],
+    ids=["cf-null", "config-a-string", "unknown-event-type"],
+)
+def test_a_mangled_cloudfront_record_is_declined_all_the_same(record: dict[str, Any]) -> None:
+    result = LambdaAdapter(FastAPI())({"Records": [record]}, FakeLambdaContext())
+    assert result["status"] == "501"
+    detail = json.loads(result["body"])["detail"]
+    assert "not CloudFront's Lambda@Edge events" in detail
+    assert "<b>" not in detail
+
+
 def test_mangums_own_lambda_at_edge_result_is_one_cloudfront_would_misread() -> None:
     """Why the adapter declines rather than delegates: a binary body leaves as base64 flagged by
     isBase64Encoded, a field CloudFront does not read (it takes a body without bodyEncoding as
