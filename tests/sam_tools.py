@@ -122,4 +122,5 @@ def run_artifact(
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout.splitlines()[-1])
+    report: dict[str, Any] = json.loads(completed.stdout.splitlines()[-1])
+    return report

@@ -27,7 +27,8 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def function(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["CompressTestFunction"]["Properties"]
+    properties: dict[str, Any] = template["Resources"]["CompressTestFunction"]["Properties"]
+    return properties
 
 
 def resolve(value: Any, parameters: dict[str, Any]) -> Any:
