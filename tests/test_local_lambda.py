@@ -27,6 +27,7 @@ from loopback_server import serve_local_gateway, serve_on_loopback
 from app.config import settings
 from app.local import (
     HttpRequest,
+    HttpResponse,
     RestApiSettings,
     invoke_through_rest_api,
     load_template,
@@ -274,7 +275,9 @@ def test_the_event_has_every_field_of_the_published_rest_shape() -> None:
         rest_event(HttpRequest("GET", "/a/b", [], b""), BINARY_PNG_ONLY, "r")
 
 
-def invoke_with(result: Any, settings: RestApiSettings = BINARY_PNG_ONLY, **request: Any):
+def invoke_with(
+    result: Any, settings: RestApiSettings = BINARY_PNG_ONLY, **request: Any
+) -> tuple[HttpResponse, dict[str, Any]]:
     seen: dict[str, Any] = {}
 
     def handler(event: dict[str, Any], context: Any) -> Any:
