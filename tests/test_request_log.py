@@ -59,7 +59,7 @@ def test_errors_and_preflights_are_logged_too(
 def test_a_64_kib_path_is_logged_cut_to_256_characters_with_its_length(
     request_lines: list[dict[str, Any]],
 ) -> None:
-    handler.handler(build_event("apigw-rest-v1", path="/" + "a" * 65536), FakeLambdaContext())
+    handler.handler(build_event("apigw-http-v2", path="/" + "a" * 65536), FakeLambdaContext())
     (line,) = request_lines
     assert line["status"] == 404
     assert line["path"] == "/" + "a" * 255 + "... (65537 characters)"
