@@ -82,7 +82,7 @@ class RestApiSettings:
     binary_media_types: tuple[str, ...]
 
 
-def _parameter_default(template: Mapping[str, Any], value: Any) -> Any:
+def parameter_default(template: Mapping[str, Any], value: Any) -> Any:
     """`value`, or for {"Ref": NAME} of a template parameter, that parameter's default."""
     if isinstance(value, dict) and set(value) == {"Ref"}:
         return template["Parameters"][value["Ref"]]["Default"]
@@ -108,7 +108,7 @@ def read_rest_api_settings(template: Mapping[str, Any]) -> RestApiSettings:
                 return RestApiSettings(
                     function_id=function_id,
                     timeout_seconds=float(properties.get("Timeout", 3)),
-                    memory_mb=int(_parameter_default(template, properties.get("MemorySize", 128))),
+                    memory_mb=int(parameter_default(template, properties.get("MemorySize", 128))),
                     stage=str(api["StageName"]),
                     binary_media_types=tuple(
                         media_type.replace("~1", "/").replace("~0", "~")

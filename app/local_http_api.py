@@ -27,6 +27,7 @@ from app.local import (
     LambdaHandler,
     LocalLambdaContext,
     media_type_matches,
+    parameter_default,
 )
 
 STAGE = "$default"
@@ -61,7 +62,7 @@ def read_http_api_settings(template: Mapping[str, Any]) -> HttpApiSettings:
             return HttpApiSettings(
                 function_id=function_id,
                 timeout_seconds=float(properties.get("Timeout", 3)),
-                memory_mb=int(properties.get("MemorySize", 128)),
+                memory_mb=int(parameter_default(template, properties.get("MemorySize", 128))),
             )
     raise ValueError("the template has no AWS::Serverless::Function behind an HttpApi event")
 

@@ -24,6 +24,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from corpora import json_api_response
 from lambda_events import FakeLambdaContext, build_event
@@ -58,25 +59,24 @@ def through_handler(data: bytes) -> tuple[Timings, Timings, float]:
     return _timings(report["results"]), _cpu_timings(report["results"]), seconds
 
 
-def _timings(results: list[dict[str, object]]) -> Timings:
+def _timings(results: list[dict[str, Any]]) -> Timings:
     timings: Timings = {}
     for r in results:
         job = f"{r['codec']} {r['level']}"
-        timings[(job, "compress")] = float(r["compress_ms"])  # type: ignore[arg-type]
-        timings[(job, "decompress")] = float(r["decompress_ms"])  # type: ignore[arg-type]
+        timings[(job, "compress")] = float(r["compress_ms"])
+        timings[(job, "decompress")] = float(r["decompress_ms"])
     return timings
 
 
-def _cpu_timings(results: list[dict[str, object]]) -> Timings:
+def _cpu_timings(results: list[dict[str, Any]]) -> Timings:
     return {
-        (f"{r['codec']} {r['level']}", "compress"): float(r["compress_cpu_ms"])  # type: ignore[arg-type]
-        for r in results
+        (f"{r['codec']} {r['level']}", "compress"): float(r["compress_cpu_ms"]) for r in results
     }
 
 
-def through_engine(data: bytes, **options: object) -> tuple[Timings, float]:
+def through_engine(data: bytes, **options: Any) -> tuple[Timings, float]:
     started = time.perf_counter()
-    report = benchmark(data, default_jobs(), Budget(60), **options)  # type: ignore[arg-type]
+    report = benchmark(data, default_jobs(), Budget(60), **options)
     seconds = time.perf_counter() - started
     assert not report.skipped, report.skipped
     results = [r.__dict__ for r in report.results]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_processes import child_pids
 from corpora import MiB, already_gzipped, incompressible, python_source
 
 import app.benchmark
@@ -67,14 +68,6 @@ class Journal:
 
     def lines(self) -> list[list[str]]:
         return [line.split("\t") for line in self.path.read_text().splitlines()]
-
-
-def child_pids() -> set[int]:
-    """The processes this one started that have not been reaped yet (Linux /proc)."""
-    pids: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        pids.update(int(pid) for pid in (task / "children").read_text().split())
-    return pids
 
 
 def _as_json(report: Report) -> dict[str, Any]:

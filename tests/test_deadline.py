@@ -7,23 +7,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from child_processes import child_pids
 from corpora import MiB, python_source
 from lambda_events import SHAPES, FakeLambdaContext, build_event, read_result
 
 import handler
 
 BOUNDARY = "deadline-test-boundary"
-
-
-def child_pids() -> set[int]:
-    """The processes this one started that have not been reaped yet (Linux /proc)."""
-    pids: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        pids.update(int(pid) for pid in (task / "children").read_text().split())
-    return pids
 
 
 def multipart_file(data: bytes, filename: str) -> bytes:

@@ -11,18 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from child_processes import child_pids
 from sam_tools import lambda_python
 
 from app.forked_call import ChildFailed, ForkedCall
 
 FORKED_CALL_SOURCE = Path(__file__).resolve().parents[1] / "app" / "forked_call.py"
-
-
-def child_pids() -> set[int]:
-    pids: set[int] = set()
-    for task in Path("/proc/self/task").iterdir():
-        pids.update(int(pid) for pid in (task / "children").read_text().split())
-    return pids
 
 
 def test_the_value_comes_back_from_another_process_and_the_child_is_reaped() -> None:

@@ -372,8 +372,9 @@ HTTP_API = HttpApiSettings("Fn", 29, 1769)
 
 
 def test_http_api_settings_come_from_the_template() -> None:
+    # MemorySize is a parameter: its default.
     assert read_http_api_settings(load_template()) == HttpApiSettings(
-        "CompressTestFunction", 29, 1769
+        "CompressTestFunction", 29, 3538
     )
 
 

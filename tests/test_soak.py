@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_processes import child_pids
 from lambda_events import SHAPES, FakeLambdaContext, build_event, read_result
 
 import app.benchmark
@@ -232,10 +233,7 @@ def soak(spool: Path) -> None:
     for thread in set(threading.enumerate()) - threads_before:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
     assert [t.name for t in set(threading.enumerate()) - threads_before if t.is_alive()] == []
-    children = [
-        (task / "children").read_text().split() for task in Path("/proc/self/task").iterdir()
-    ]
-    assert [pid for pids in children for pid in pids] == []
+    assert child_pids() == set()
     gc.collect()
     rss_growth = resident_bytes() - rss_before
     assert rss_growth <= MAX_RSS_GROWTH_BYTES, f"RSS grew by {rss_growth / 2**20:.1f} MiB"
