@@ -31,7 +31,8 @@ from lambda_events import FakeLambdaContext, build_event
 from timing import markdown_table, request_log_to_devnull
 
 from app.algorithms import default_jobs
-from app.benchmark import Budget, benchmark, measure
+from app.benchmark import Budget, benchmark
+from app.job_timing import measure
 
 REQUESTS = 6
 SETS = 3

@@ -19,20 +19,11 @@ import pytest
 from child_processes import child_pids
 from corpora import MiB, already_gzipped, incompressible, python_source
 
-import app.benchmark
+import app.job_timing
 from app.algorithms import CODECS, Codec, parse_codec_spec
-from app.benchmark import (
-    CALIBRATION_BYTES,
-    MAX_REPEATS,
-    REPEAT_MAX_INPUT_BYTES,
-    Budget,
-    Report,
-    benchmark,
-    job_memory,
-    ratio_of,
-    saving_of,
-)
+from app.benchmark import CALIBRATION_BYTES, Budget, Report, benchmark, job_memory
 from app.cpus import usable_cpus
+from app.job_timing import MAX_REPEATS, REPEAT_MAX_INPUT_BYTES, ratio_of, saving_of
 
 RESULT_FIELDS = [
     "codec",
@@ -266,7 +257,7 @@ def test_small_inputs_are_timed_one_job_at_a_time_large_ones_on_every_usable_cpu
     small = benchmark(python_source(1000), jobs, Budget(10))
     assert small.workers == 1
     # Repeated: more than one run, unless the first alone took the whole minimum of CPU time.
-    minimum_ms = app.benchmark.MIN_PHASE_SECONDS * 1000
+    minimum_ms = app.job_timing.MIN_PHASE_SECONDS * 1000
     assert all(r.repeats > 1 or r.compress_cpu_ms >= minimum_ms for r in small.results)
     large = benchmark(python_source(REPEAT_MAX_INPUT_BYTES + 1), jobs, Budget(30))
     assert large.workers == usable_cpus()
@@ -284,8 +275,8 @@ def test_a_phase_repeats_until_its_minimum_time(monkeypatch: pytest.MonkeyPatch)
         return gzip_codec.compress(data, level)
 
     # The child is forked from this process, so it sees the patched constants.
-    monkeypatch.setattr(app.benchmark, "MIN_PHASE_SECONDS", 0.01)
-    monkeypatch.setattr(app.benchmark, "MAX_REPEATS", 10**6)
+    monkeypatch.setattr(app.job_timing, "MIN_PHASE_SECONDS", 0.01)
+    monkeypatch.setattr(app.job_timing, "MAX_REPEATS", 10**6)
     slow = dataclasses.replace(gzip_codec, compress=a_millisecond_at_least)
     (result,) = benchmark(b"abc" * 100, [(slow, 6)], Budget(10)).results
     # Ten runs of at least 1 ms of CPU each have taken the 10 ms; more would be one too many.
@@ -294,8 +285,8 @@ def test_a_phase_repeats_until_its_minimum_time(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_phase_stops_at_the_repeat_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.benchmark, "MIN_PHASE_SECONDS", 5.0)
-    monkeypatch.setattr(app.benchmark, "MAX_REPEATS", 37)
+    monkeypatch.setattr(app.job_timing, "MIN_PHASE_SECONDS", 5.0)
+    monkeypatch.setattr(app.job_timing, "MAX_REPEATS", 37)
     (result,) = benchmark(b"x", parse_codec_spec("zstd:1"), Budget(60)).results
     assert (result.repeats, result.decompress_repeats) == (37, 37)
 

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from lambda_events import invoke
 
 from app.algorithms import CODECS
-from app.benchmark import Budget, JobResult, Report, SkippedJob, benchmark
+from app.benchmark import Budget, Report, SkippedJob, benchmark
+from app.job_timing import JobResult
 from app.website.csp import content_security_policy, inline_styles, source_hash
 from app.website.precompressed import CONTENT_SECURITY_POLICY
 from app.website.results_page import (

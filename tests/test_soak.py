@@ -22,7 +22,7 @@ import pytest
 from child_processes import child_pids
 from lambda_events import SHAPES, FakeLambdaContext, build_event, read_result
 
-import app.benchmark
+import app.job_timing
 import handler
 from app.config import settings
 
@@ -210,7 +210,7 @@ def test_ten_thousand_invocations_leak_no_memory_files_or_threads(
 ) -> None:
     # Repeated timing (20 ms a phase) would make the soak's small benchmarks take 0.1 s each;
     # it is about what each request leaves behind, so each phase repeats for 0.5 ms here.
-    monkeypatch.setattr(app.benchmark, "MIN_PHASE_SECONDS", 0.0005)
+    monkeypatch.setattr(app.job_timing, "MIN_PHASE_SECONDS", 0.0005)
     with request_log_to_devnull():
         soak(private_tempdir)
 

@@ -24,15 +24,9 @@ from app.algorithms import (
     get_codec,
     parse_codec_spec,
 )
-from app.benchmark import (
-    MAX_REPEATS,
-    MIN_PHASE_SECONDS,
-    REPEAT_MAX_INPUT_BYTES,
-    Budget,
-    Report,
-    benchmark,
-)
+from app.benchmark import Budget, Report, benchmark
 from app.config import settings
+from app.job_timing import MAX_REPEATS, MIN_PHASE_SECONDS, REPEAT_MAX_INPUT_BYTES
 from app.problems import Problem
 from app.upload import UPLOAD_BAD_REQUEST_RESPONSE, read_upload
 from app.website.negotiation import prefers_html

@@ -20,7 +20,8 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from app.benchmark import JobResult, Report
+from app.benchmark import Report
+from app.job_timing import JobResult
 
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
 NO_VALUE = "—"
