@@ -75,7 +75,7 @@ def _megabytes_per_second(size: int, seconds: float) -> float:
 
 @dataclass(frozen=True)
 class _Fastest:
-    """A phase's fastest run: its wall and CPU seconds, how many runs, the last output."""
+    """A phase's fastest run: its time and CPU time in seconds, how many runs, the last output."""
 
     seconds: float
     cpu_seconds: float
