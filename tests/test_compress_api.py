@@ -489,6 +489,7 @@ def test_openapi_documents_the_report_and_the_ratio() -> None:
     assert "lzbench" in ratio["description"]
     assert set(components["CompressReport"]["properties"]) == {
         "input",
+        "dictionary",
         "results",
         "skipped",
         "elapsed_ms",

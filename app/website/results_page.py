@@ -8,8 +8,9 @@ ever put in a URL but the codec name and level, which are percent-encoded and th
 Downloads: the server keeps nothing between requests (Lambda has no state to keep it in), and a
 page cannot re-send a file the user chose on the previous page. So the table sits inside one
 form that asks for the same input again, and each row's button posts it, with `formaction`, to
-`/compress/{codec}?level=N`, which answers with the compressed file. With JavaScript, the home
-page keeps the chosen File in memory instead and no second choice is needed (assets/app.js).
+`/compress/{codec}?level=N`, which answers with the compressed file. A report with a dictionary
+asks for it again too, for the dcz rows. With JavaScript, the home page keeps the chosen files
+in memory instead and no second choice is needed (assets/app.js).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from app.benchmark import JobResult, Report
+from app.algorithms import DCZ
+from app.benchmark import InputSummary, JobResult, Report
 
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
 NO_VALUE = "—"
@@ -106,17 +108,32 @@ def _input_again(filename: str | None) -> str:
     )
 
 
-def results_table(report: Report) -> str:
+def _dictionary_again(dictionary: InputSummary) -> str:
+    """The field that takes the dictionary once more; only the dcz rows need it (not required)."""
+    if dictionary.filename is None:
+        return (
+            "<p><label>For a dcz row, paste the same dictionary text again too:<br>"
+            "<textarea name=dictionary rows=4></textarea></label>"
+        )
+    return (
+        f"<p><label>For a dcz row, choose the dictionary <b>{escaped(dictionary.filename)}</b> "
+        "again too: <input type=file name=dictionary></label>"
+    )
+
+
+def results_table(report: Report, dictionary: InputSummary | None = None) -> str:
     """The results, smallest first, in a form whose row buttons download each one."""
     if not report.results:
         return "<p>No job finished, so there is nothing to compare."
     rows = sorted(report.results, key=lambda r: (r.size, r.codec, r.level))
     first = rows[0]
+    has_dcz = dictionary is not None and any(r.codec == DCZ for r in rows)
     return "\n".join(
         [
             "<form method=post enctype=multipart/form-data "
             f'action="{escaped(download_url(first.codec, first.level))}">',
             _input_again(report.input.filename),
+            *([_dictionary_again(dictionary)] if dictionary is not None and has_dcz else []),
             "<div class=scroll><table id=results>",
             "<tr><th>" + "<th>".join(COLUMNS),
             *(_row(result) for result in rows),
@@ -136,8 +153,21 @@ def skipped_list(report: Report) -> str:
     return "\n".join(["<h2>Skipped</h2>", "<ul id=skipped>", *items, "</ul>"])
 
 
-def results_page(report: Report) -> str:
-    """The whole HTML page for `report`: the input, the table by size, the skipped jobs."""
+def dictionary_text(dictionary: InputSummary | None) -> str:
+    """What the dcz rows were compressed against, or nothing without a dictionary."""
+    if dictionary is None:
+        return ""
+    name = "your text" if dictionary.filename is None else dictionary.filename
+    return (
+        f"<p>dcz rows: against the dictionary <q id=dictionary-name>{escaped(name)}</q>, "
+        f"{dictionary.size:,} bytes, SHA-256 <code id=dictionary-sha256>"
+        f"{escaped(dictionary.sha256)}</code>; their sizes include dcz's 40-byte header."
+    )
+
+
+def results_page(report: Report, dictionary: InputSummary | None = None) -> str:
+    """The whole HTML page for `report`: the input, the dictionary if any, the table by size,
+    the skipped jobs."""
     source = report.input
     name = "your text" if source.filename is None else source.filename
     summary = (
@@ -151,7 +181,8 @@ def results_page(report: Report) -> str:
         for part in (
             f"<h1>How small <q id=filename>{escaped(name)}</q> gets</h1>",
             summary,
-            results_table(report),
+            dictionary_text(dictionary),
+            results_table(report, dictionary),
             skipped_list(report),
             "<p><a href=/>Try another</a>",
         )
