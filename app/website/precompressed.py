@@ -18,7 +18,14 @@ from app.config import settings
 from app.website.csp import content_security_policy, inline_styles
 from app.website.encoded_bodies import EncodedBodies, Encoding, read_cache
 from app.website.negotiation import IDENTITY
-from app.website.script import SCRIPT_MEDIA_TYPE, SCRIPT_PATH, script_text, versioned_url
+from app.website.script import (
+    CHARTS_PATH,
+    SCRIPT_MEDIA_TYPE,
+    SCRIPT_PATH,
+    charts_text,
+    script_text,
+    versioned_url,
+)
 
 PAGES_DIR = Path(__file__).resolve().with_name("pages")
 
@@ -198,15 +205,20 @@ def encode(
 
 
 def build_assets() -> dict[str, Page]:
-    """The site's script by path, encoded like a page: the same negotiation, ETag and caching."""
-    source = PageSource(SCRIPT_PATH, "../assets/app.js", "app.js")
-    return {SCRIPT_PATH: encode(source, script_text(), media_type=SCRIPT_MEDIA_TYPE)}
+    """The site's scripts by path, encoded like a page: the same negotiation, ETag and caching."""
+    scripts = (
+        (PageSource(SCRIPT_PATH, "../assets/app.js", "app.js"), script_text()),
+        (PageSource(CHARTS_PATH, "../assets/charts.js", "charts.js"), charts_text()),
+    )
+    return {
+        source.path: encode(source, text, media_type=SCRIPT_MEDIA_TYPE) for source, text in scripts
+    }
 
 
 def build_site() -> tuple[dict[str, Page], Page]:
     """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
     values = {
-        "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
+        "script_src": versioned_url(*(asset.html for asset in ASSETS.values())),
         "max_upload": byte_size_text(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",
         "codec_table": codec_table(),
