@@ -1,0 +1,256 @@
+"""The dictionary in a real browser: the picker, dcz rows, points and downloads, the time to
+deliver and the Pareto front, with and without the script.
+
+Debian's headless Chromium against uvicorn on 127.0.0.1 (tests/chromium.py). Every number the
+page computes is checked against app/delivery.py applied to the very report the page received
+(read off the wire), so timings may vary from run to run and the test still holds exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from corpora import python_source
+from loopback_server import LoopbackServer
+from playwright.sync_api import Browser, Page, Response
+from test_browser_ui import (
+    RECORD_VIOLATIONS,
+    RESULTS_TIMEOUT_MS,
+    Session,
+    table_rows,
+    wait_for_table,
+)
+
+from app.algorithms import DCZ_SPREAD
+from app.benchmark import InputSummary, JobResult, Report
+from app.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at, pareto_front
+from app.dictionary_transport import dcz_compress, dcz_decompress
+
+PREVIOUS = python_source(64 * 1024)
+CURRENT = PREVIOUS[:20_000] + b"# changed in v2\n" + PREVIOUS[20_100:] + b"\nadded = True\n"
+
+
+@pytest.fixture
+def session(browser: Browser) -> Iterator[Session]:
+    """A page with the script, recording policy violations (as in tests/test_browser_ui.py)."""
+    context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
+    context.add_init_script(RECORD_VIOLATIONS)
+    yield Session(context)
+    context.close()
+
+
+@pytest.fixture
+def no_js_session(browser: Browser) -> Iterator[Session]:
+    context = browser.new_context(
+        viewport={"width": 1000, "height": 900}, accept_downloads=True, java_script_enabled=False
+    )
+    yield Session(context)
+    context.close()
+
+
+def as_report(report: dict[str, Any]) -> Report:
+    """The API's JSON as the engine's dataclasses, for app/delivery.py."""
+    return Report(
+        InputSummary(**report["input"]),
+        results=[JobResult(**result) for result in report["results"]],
+    )
+
+
+def is_report_request(response: Response) -> bool:
+    return response.request.method == "POST" and urlparse(response.url).path == "/compress"
+
+
+def upload_two_versions(page: Page, server: LoopbackServer) -> dict[str, Any]:
+    """Choose app.v2.js and its previous version, submit, wait for the table; the JSON report."""
+    page.goto(server.base_url + "/")
+    page.set_input_files(
+        "form input[name=file]",
+        {"name": "app.v2.js", "mimeType": "text/javascript", "buffer": CURRENT},
+    )
+    page.set_input_files(
+        "form input[name=dictionary]",
+        {"name": "app.v1.js", "mimeType": "text/javascript", "buffer": PREVIOUS},
+    )
+    with page.expect_response(is_report_request, timeout=RESULTS_TIMEOUT_MS) as answer:
+        page.click("form button")
+    wait_for_table(page)
+    page.wait_for_selector("#delivery-chart")
+    return answer.value.json()
+
+
+def test_the_picker_is_labelled_and_optional(session: Session, server: LoopbackServer) -> None:
+    page = session.page
+    page.goto(server.base_url + "/")
+    picker = page.get_by_label("Previous version, optional")
+    assert picker.get_attribute("name") == "dictionary"
+    assert picker.get_attribute("type") == "file"
+    assert picker.get_attribute("required") is None
+
+
+def test_dcz_rows_and_points_match_the_api(session: Session, server: LoopbackServer) -> None:
+    page = session.page
+    report = upload_two_versions(page, server)
+    rows = table_rows(page, "#results-table")
+    assert [(codec, int(level), int(size)) for codec, level, size, *_ in rows] == [
+        (r["codec"], r["level"], r["size"]) for r in report["results"]
+    ]
+    dcz_rows = sorted((int(level), int(size)) for codec, level, size, *_ in rows if codec == "dcz")
+    assert dcz_rows == [
+        (level, len(dcz_compress(CURRENT, PREVIOUS, level))) for level in DCZ_SPREAD
+    ]
+    points = page.eval_on_selector_all(
+        "#chart .point[data-codec=dcz]", "gs => gs.map(g => +g.dataset.level)"
+    )
+    assert sorted(points) == list(DCZ_SPREAD)
+    assert page.inner_text("#dictionary-name") == "app.v1.js"
+    session.screenshot("browser-dictionary.png")
+    assert session.violations() == []
+
+
+def test_a_dcz_download_decodes_with_the_dictionary(
+    session: Session, server: LoopbackServer, tmp_path: Path
+) -> None:
+    page = session.page
+    upload_two_versions(page, server)
+    codecs = [row[0] for row in table_rows(page, "#results-table")]
+    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
+        page.locator("#results-table tbody tr").nth(codecs.index("dcz")).locator("button").click()
+    download = download_info.value
+    assert download.suggested_filename == "app.v2.js.dcz"
+    saved = tmp_path / "app.v2.js.dcz"
+    download.save_as(saved)
+    assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
+    assert session.violations() == []
+
+
+def fastest_table(page: Page) -> list[dict[str, str]]:
+    return page.eval_on_selector_all(
+        "#fastest tbody tr",
+        "rows => rows.map(r => Object.fromEntries([['speed', r.dataset.speed],"
+        " ...[...r.cells].filter(c => c.dataset.key).map(c => [c.dataset.key, c.dataset.value])]))",
+    )
+
+
+def fastest_marks(page: Page) -> list[tuple[float, str, float]]:
+    marks = page.eval_on_selector_all(
+        "#delivery-chart .fastest",
+        "gs => gs.map(g => [+g.dataset.speed, g.dataset.label, +g.dataset.ms])",
+    )
+    return [tuple(mark) for mark in marks]
+
+
+def test_the_time_to_deliver_is_app_delivery_on_the_same_report(
+    session: Session, server: LoopbackServer
+) -> None:
+    page = session.page
+    report = as_report(upload_two_versions(page, server))
+    candidates = deliveries(report)
+    expected = [fastest_at(candidates, speed) for speed in LINK_SPEEDS_MBIT]
+    table = fastest_table(page)
+    assert [float(row["speed"]) for row in table] == list(LINK_SPEEDS_MBIT)
+    for row, best in zip(table, expected, strict=True):
+        assert row["precompressed"] == best.precompressed.label
+        assert float(row["precompressed-ms"]) == pytest.approx(best.precompressed_ms)
+        assert row["on-the-fly"] == best.on_the_fly.label
+        assert float(row["on-the-fly-ms"]) == pytest.approx(best.on_the_fly_ms)
+        uncompressed = candidates[0].precompressed_ms(best.link_mbit)
+        assert float(row["uncompressed-ms"]) == pytest.approx(uncompressed)
+    # The chart marks the fastest at each speed, precompressed first...
+    assert fastest_marks(page) == [
+        (best.link_mbit, best.precompressed.label, pytest.approx(best.precompressed_ms))
+        for best in expected
+    ]
+    lines = page.eval_on_selector_all("#delivery-chart .way", "ls => ls.map(l => l.dataset.label)")
+    assert lines == [candidate.label for candidate in candidates]
+    # ...then on the fly, once picked.
+    page.get_by_label("on the fly: compress + transfer + decompress").check()
+    assert fastest_marks(page) == [
+        (best.link_mbit, best.on_the_fly.label, pytest.approx(best.on_the_fly_ms))
+        for best in expected
+    ]
+    # Link speeds come and go with their boxes.
+    page.get_by_label("1000 Mbit/s").uncheck()
+    page.get_by_label("1 Mbit/s", exact=True).uncheck()
+    assert [float(row["speed"]) for row in fastest_table(page)] == [10.0, 100.0]
+    assert [speed for speed, _, _ in fastest_marks(page)] == [10.0, 100.0]
+    session.screenshot("browser-time-to-deliver.png")
+    assert session.violations() == []
+
+
+def test_the_size_speed_chart_marks_exactly_the_pareto_front(
+    session: Session, server: LoopbackServer
+) -> None:
+    page = session.page
+    report = as_report(upload_two_versions(page, server))
+    marked = page.eval_on_selector_all(
+        "#chart .point.pareto", "gs => gs.map(g => [g.dataset.codec, +g.dataset.level])"
+    )
+    front = pareto_front(report.results)
+    assert sorted(map(tuple, marked)) == sorted((r.codec, r.level) for r in front)
+    assert 0 < len(front) < len(report.results)
+    # The dashed line runs through the front's points, fastest (rightmost) last.
+    line_points = page.get_attribute("#pareto-line", "points") or ""
+    assert len(line_points.split()) == len(front)
+    xs = [float(point.split(",")[0]) for point in line_points.split()]
+    assert xs == sorted(xs)
+
+
+def test_a_dictionary_alone_is_shown_as_the_servers_problem(
+    session: Session, server: LoopbackServer
+) -> None:
+    page = session.page
+    page.goto(server.base_url + "/")
+    page.set_input_files(
+        "form input[name=dictionary]",
+        {"name": "app.v1.js", "mimeType": "text/javascript", "buffer": PREVIOUS},
+    )
+    page.click("form button")
+    page.wait_for_selector("#status .error")
+    assert "nothing to compress against it" in page.inner_text("#status .error")
+    assert page.locator("#results-table").count() == 0
+
+
+# --- without the script ------------------------------------------------------------------------
+
+
+def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
+    no_js_session: Session, server: LoopbackServer, tmp_path: Path
+) -> None:
+    page = no_js_session.page
+    page.goto(server.base_url + "/")
+    page.set_input_files(
+        "input[name=file]", {"name": "app.v2.js", "mimeType": "text/plain", "buffer": CURRENT}
+    )
+    page.set_input_files(
+        "input[name=dictionary]",
+        {"name": "app.v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
+    )
+    page.click("form button")
+    page.wait_for_url(server.base_url + "/compress")
+    page.wait_for_selector("table#results")
+    assert page.inner_text("#dictionary-name") == "app.v1.js"
+    assert "choose the dictionary app.v1.js again" in page.inner_text("main")
+    codecs = page.eval_on_selector_all(
+        "table#results tr:has(td)", "rows => rows.map(r => r.cells[0].innerText)"
+    )
+    assert codecs.count("dcz") == len(DCZ_SPREAD)
+    page.set_input_files(
+        "input[type=file][name=file]",
+        {"name": "again.js", "mimeType": "text/plain", "buffer": CURRENT},
+    )
+    page.set_input_files(
+        "input[type=file][name=dictionary]",
+        {"name": "v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
+    )
+    no_js_session.screenshot("browser-dictionary-no-js.png")
+    with page.expect_download() as download_info:
+        page.locator("table#results tr:has(td) button").nth(codecs.index("dcz")).click()
+    download = download_info.value
+    assert download.suggested_filename == "again.js.dcz"
+    saved = tmp_path / "again.js.dcz"
+    download.save_as(saved)
+    assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
