@@ -106,6 +106,17 @@ def test_dcz_rows_and_points_match_the_api(session: Session, server: LoopbackSer
         "#chart .point[data-codec=dcz]", "gs => gs.map(g => +g.dataset.level)"
     )
     assert sorted(points) == list(DCZ_SPREAD)
+    # dcz's ratios are a hundred times the others': the ratio axis turns logarithmic, and up is
+    # still a better ratio.
+    assert "ratio, original ÷ compressed (log scale)" in (page.text_content("#chart") or "")
+    heights = page.eval_on_selector_all(
+        "#chart .point",
+        "gs => gs.map(g => [g.dataset.codec, +g.dataset.level,"
+        " +g.querySelector('circle').getAttribute('cy')])",
+    )
+    ratio_of = {(r["codec"], r["level"]): r["ratio"] for r in report["results"]}
+    by_ratio = sorted(heights, key=lambda point: ratio_of[(point[0], point[1])])
+    assert [cy for *_, cy in by_ratio] == sorted((cy for *_, cy in by_ratio), reverse=True)
     assert page.inner_text("#dictionary-name") == "app.v1.js"
     session.screenshot("browser-dictionary.png")
     assert session.violations() == []

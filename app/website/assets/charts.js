@@ -52,21 +52,36 @@
   };
   const tickText = (value) => String(+value.toPrecision(1));
 
-  // Ratio (linear) against compress speed (log scale, as Squash and lzbench plot it): up and to
-  // the right is better. One labelled point per job; the tooltip has its numbers. The Pareto
-  // front's points are ringed and joined by a dashed line, fastest to strongest.
+  // Ratio against compress speed (log scale, as Squash and lzbench plot it): up and to the right
+  // is better. The ratio axis is linear, or logarithmic when the ratios span more than ten times
+  // (dcz against a close previous version reaches hundreds while the rest stay near 4). One
+  // labelled point per job; the tooltip has its numbers. The Pareto front's points are ringed
+  // and joined by a dotted line.
   const sizeSpeedChart = (rows) => {
     const [width, height, left, right, top, bottom] = [640, 380, 52, 16, 12, 46];
     const slowest = 1e-3; // MB/s; an empty input is compressed at "0 MB/s"
     const speeds = rows.map((r) => Math.max(r.compress_mbps, slowest));
     const xAxis = logAxis(speeds, left, width - right);
     const ratios = rows.map((r) => r.ratio);
-    const step = niceStep((Math.max(...ratios) - Math.min(...ratios)) / 5 || 0.5);
-    const bottomRatio = Math.max(0, (Math.floor(Math.min(...ratios) / step) - 1) * step);
-    const topRatio = (Math.ceil(Math.max(...ratios) / step) + 1) * step;
-    const plotHeight = height - top - bottom;
-    const y = (ratio) =>
-      height - bottom - ((ratio - bottomRatio) / (topRatio - bottomRatio)) * plotHeight;
+    const [fewest, most] = [Math.min(...ratios), Math.max(...ratios)];
+    const logRatios = fewest > 0 && most / fewest > 10;
+    const ratioTicks = [];
+    let y;
+    if (logRatios) {
+      const yAxis = logAxis(ratios, height - bottom, top);
+      y = yAxis.at;
+      ratioTicks.push(...yAxis.powers);
+    } else {
+      const step = niceStep((most - fewest) / 5 || 0.5);
+      const bottomRatio = Math.max(0, (Math.floor(fewest / step) - 1) * step);
+      const topRatio = (Math.ceil(most / step) + 1) * step;
+      const plotHeight = height - top - bottom;
+      y = (ratio) =>
+        height - bottom - ((ratio - bottomRatio) / (topRatio - bottomRatio)) * plotHeight;
+      for (let ratio = bottomRatio; ratio <= topRatio + step / 2; ratio += step) {
+        ratioTicks.push(+ratio.toFixed(2));
+      }
+    }
 
     const grid = svg("g", { stroke: "currentColor", "stroke-opacity": 0.2 });
     const labels = svg("g", { fill: "currentColor", "font-size": 11 });
@@ -76,11 +91,11 @@
       labels.append(svg("text", { x: at, y: height - bottom + 15, "text-anchor": "middle" },
         tickText(power)));
     }
-    for (let ratio = bottomRatio; ratio <= topRatio + step / 2; ratio += step) {
+    for (const ratio of ratioTicks) {
       const at = y(ratio);
       grid.append(svg("line", { x1: left, x2: width - right, y1: at, y2: at }));
       labels.append(svg("text", { x: left - 5, y: at + 4, "text-anchor": "end" },
-        String(+ratio.toFixed(2))));
+        logRatios ? tickText(ratio) : String(ratio)));
     }
     const middle = (top + height - bottom) / 2;
     labels.append(
@@ -88,7 +103,7 @@
         "compress speed, MB/s (log scale) →  · · · Pareto front"),
       svg("text", { x: 0, y: 0, "text-anchor": "middle",
                     transform: `translate(13 ${middle}) rotate(-90)` },
-        "ratio, original ÷ compressed →"));
+        `ratio, original ÷ compressed${logRatios ? " (log scale)" : ""} →`));
 
     const codecs = [...new Set(rows.map((r) => r.codec))].sort(); // a codec's colour is stable
     const front = paretoFront(rows);
