@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 from corpora import python_source
@@ -159,7 +160,7 @@ def test_a_dictionary_beside_an_untouched_form_is_400(client: TestClient) -> Non
     ids=["file", "text", "raw-body", "download", "download-raw", "empty-picker"],
 )
 def test_dcz_without_a_dictionary_is_400(
-    client: TestClient, path: str, params: dict[str, str], request_kwargs: dict
+    client: TestClient, path: str, params: dict[str, str], request_kwargs: dict[str, Any]
 ) -> None:
     response = client.post(path, params=params, **request_kwargs)
     body = assert_problem(response, 400, "/problems/dictionary-required")
