@@ -26,7 +26,8 @@ FILE_FIELDS = ("file", "fileUpload")
 TEXT_FIELDS = ("text", "textEntry")
 DICTIONARY_FIELD = "dictionary"
 # Room for a form's boundaries and part headers on top of the file itself: a browser sends
-# under 300 bytes of them for one file and one empty text field (about 450 with a dictionary).
+# under 300 bytes of them for one file and one empty text field; a dictionary part adds its own
+# boundary and headers, about 150 bytes more.
 FORM_FRAMING_ALLOWANCE = 64 * 1024
 FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
