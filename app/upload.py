@@ -15,12 +15,15 @@ previous version, for dcz); a raw body cannot carry one. Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from app.problems import Problem
+from app.problems import PROBLEM_MEDIA_TYPE, Problem
 
 FILE_FIELDS = ("file", "fileUpload")
 TEXT_FIELDS = ("text", "textEntry")
@@ -96,6 +99,41 @@ def no_input_problem(detail: str = "") -> Problem:
     )
 
 
+def malformed_form_problem(reason: str) -> Problem:
+    """The 400 for a form body the parser rejects; `reason` is the parser's, naming the rule
+    broken or the limit passed (no boundary, a part without a name, over 1,000 fields, ...)."""
+    return Problem(
+        400,
+        f"The form body cannot be parsed: {reason}",
+        type="/problems/malformed-form",
+        title="Malformed form body",
+    )
+
+
+# The 400 of every route that reads an upload, for its OpenAPI `responses` (app/problems.py adds
+# the Problem schema): each problem type of reading one, with an example made by this module.
+UPLOAD_BAD_REQUEST_RESPONSE: dict[str, Any] = {
+    "description": "The request cannot be read: no input, a form body that cannot be parsed, "
+    "a dictionary without an input, or (types /problems/bad-codec-spec and "
+    "/problems/dictionary-required) an unknown codec or level, or dcz without a dictionary.",
+    "content": {
+        PROBLEM_MEDIA_TYPE: {
+            "examples": {
+                problem.type.removeprefix("/problems/"): {
+                    "summary": problem.title,
+                    "value": problem.to_dict(),
+                }
+                for problem in (
+                    malformed_form_problem("Missing boundary in multipart."),
+                    no_input_problem(),
+                    dictionary_without_input(),
+                )
+            }
+        }
+    },
+}
+
+
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").partition(";")[0].strip().lower()
 
@@ -124,9 +162,11 @@ def _limited(request: Request, body_limit: int, upload_limit: int) -> Request:
 
 
 async def read_upload(request: Request, limit: int) -> Upload:
-    """The request's single input, at most `limit` bytes; raises a Problem otherwise.
+    """The request's single input and its optional dictionary, at most `limit` bytes together;
+    raises a Problem otherwise.
 
-    413 over the limit, 400 when there is no input, 422 when a form carries more than one.
+    413 over the limit, 400 when there is no input (a dictionary alone included), 422 when a
+    form carries more than one input or more than one dictionary.
     """
     is_form = _media_type(request) in FORM_MEDIA_TYPES
     body_limit = limit + FORM_FRAMING_ALLOWANCE if is_form else limit
@@ -175,7 +215,13 @@ def _filename(value: UploadFile | str) -> str | None:
 
 
 async def _read_form(request: Request, limit: int) -> Upload:
-    form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
+    try:
+        form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
+    except (HTTPException, MultiPartException) as error:
+        # Starlette re-raises python-multipart's MultiPartException as a plain 400 HTTPException
+        # (about:blank) when the request belongs to an app, and as itself otherwise.
+        reason = error.detail if isinstance(error, HTTPException) else error.message
+        raise malformed_form_problem(reason) from None
     try:
         given = [
             (name, value)

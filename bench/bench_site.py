@@ -13,12 +13,18 @@ Rows, all in one run on the same REST API (payload 1.0) event, a browser's GET /
 from __future__ import annotations
 
 import base64
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from lambda_events import FakeLambdaContext, build_event
 from mangum import Mangum
 from timing import Timings, markdown_table, request_log_to_devnull, time_calls
+
+if TYPE_CHECKING:
+    from app.lambda_adapter import LambdaAdapter
 
 CALLS = 5000
 TARGET_MEDIAN_US = 100.0
@@ -41,7 +47,7 @@ def hello_world() -> FastAPI:
     return app
 
 
-def page_as_fastapi_route() -> object:
+def page_as_fastapi_route() -> LambdaAdapter:
     """This app's middleware and adapter, with GET / as an ordinary FastAPI route."""
     from app.cors import CORSMiddleware
     from app.lambda_adapter import LambdaAdapter
@@ -81,11 +87,11 @@ def run() -> str:
         expected_body = PAGES["/"].representations["br"].body
         assert base64.b64decode(precomputed["body"]) == expected_body
 
-        def floor(event: dict, context: object) -> dict:
+        def floor(event: dict[str, Any], context: FakeLambdaContext) -> dict[str, Any]:
             return precomputed
 
         baseline_name = "hello world: FastAPI + Mangum defaults (baseline)"
-        candidates = {
+        candidates: dict[str, Callable[[dict[str, Any], FakeLambdaContext], dict[str, Any]]] = {
             "floor: bare handler, precomputed dict": floor,
             baseline_name: Mangum(hello_world()),
             "handler.handler: this app, GET / (br)": handler.handler,
@@ -95,7 +101,7 @@ def run() -> str:
         for name, candidate in candidates.items():
             result = candidate(event, context)
             assert result["statusCode"] == 200, (name, result)
-            timings[name] = time_calls(lambda c=candidate: c(event, context), CALLS)
+            timings[name] = time_calls(functools.partial(candidate, event, context), CALLS)
 
     baseline = timings[baseline_name].median_us
     rows = [
