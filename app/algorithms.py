@@ -11,14 +11,13 @@ import bz2
 import gzip
 import lzma
 import sys
+import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import brotli
 import zstandard  # always installed: its parameter tables give zstd's memory estimate
-
-from app.dictionary_transport import DCZ_MAGIC, DictionaryMismatchError, dictionary_hash
 
 MiB = 1024 * 1024
 
@@ -44,6 +43,9 @@ class Codec:
     # Bytes the compressor's own state touches for an input of the given size at a level:
     # (level, size) -> bytes. Used to keep jobs that run at once within a memory budget.
     compress_memory: Callable[[int, int], int]
+    # Work done once per level before anything is timed, so no estimate or timing carries it
+    # (dcz loads its dictionary into zstd's tables); None for the codecs that need none.
+    prepare: Callable[[int], None] | None = None
 
     @property
     def levels(self) -> range:
@@ -268,75 +270,16 @@ CODECS: dict[str, Codec] = {
 }
 
 
-# dcz (RFC 9842 §4.2): zstd with a dictionary as raw content, in a 40-byte header. It is not in
-# CODECS because it cannot run without a second input; `dcz_codec` binds one per request.
+# dcz (RFC 9842 §4.2) needs a second input, the dictionary, so it is not in CODECS: the spec
+# names it, and app/dictionary_codec.py binds one per request.
 DCZ = "dcz"
-DCZ_SPREAD = (1, 3, 19)  # fast, zstd's default, the strongest level the zstd tool allows plainly
 
 
-@dataclass(frozen=True, eq=False)  # compared and hashed by identity: no hashing of megabytes
-class _DczCoder:
-    """A dictionary prepared once: its SHA-256, so no timing includes hashing it.
+def _dcz_codec(dictionary: bytes) -> Codec:
+    # app/dictionary_codec.py builds on Codec and CODECS: imported on use, to avoid a cycle.
+    from app.dictionary_codec import dcz_codec
 
-    The dcz header holds the dictionary's digest; a client compares it with the one it stored
-    (RFC 9842 §2.2) and never rehashes. Hashing a 2 MiB dictionary took 0.10-0.15 of the time
-    zstd takes to decode the 2 MiB next version (bench/bench_dcz.py), time every dcz decode
-    would carry if each job hashed it again.
-    Plain bytes fields: a Codec built on it pickles, for an engine that runs jobs elsewhere.
-    """
-
-    dictionary: bytes = field(repr=False)
-    digest: bytes
-
-    def _raw_content(self) -> zstandard.ZstdCompressionDict:
-        return zstandard.ZstdCompressionDict(
-            self.dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT
-        )
-
-    def compress(self, data: bytes, level: int) -> bytes:
-        # The same bytes as dictionary_transport.dcz_compress (tests/test_dcz_properties.py).
-        compressor = zstandard.ZstdCompressor(level=level, dict_data=self._raw_content())
-        return DCZ_MAGIC + self.digest + compressor.compress(data)
-
-    def decompress(self, body: bytes) -> bytes:
-        if body[: len(DCZ_MAGIC) + len(self.digest)] != DCZ_MAGIC + self.digest:
-            raise DictionaryMismatchError("not a dcz stream made with this dictionary")
-        decompressor = zstandard.ZstdDecompressor(dict_data=self._raw_content())
-        return decompressor.decompress(body[len(DCZ_MAGIC) + len(self.digest) :])
-
-    def compress_memory(self, level: int, size: int) -> int:
-        # Measured (VmHWM growth, 1 MiB of Python source against the 1 MiB before it): 67 MB at
-        # level 19, where libzstd estimates 35 MB for its context; 2 MiB against 2 MiB: 100 MB
-        # (19) and 133 MB (22) against 52 and 68. The dictionary is loaded into tables of its
-        # own beside the context's, so twice the estimate plus the dictionary covers each.
-        params = zstandard.ZstdCompressionParameters.from_level(
-            level, source_size=max(size, 1), dict_size=len(self.dictionary)
-        )
-        return 2 * params.estimated_compression_context_size() + len(self.dictionary)
-
-
-def dcz_codec(dictionary: bytes) -> Codec:
-    """dcz against `dictionary`: zstd's levels, a 40-byte header counted in every size.
-
-    The returned Codec carries the dictionary (it is made per request, never registered);
-    it decompresses only what it compressed, with the same dictionary, and pickles.
-    """
-    zstd = CODECS["zstd"]
-    coder = _DczCoder(dictionary, dictionary_hash(dictionary))
-    return Codec(
-        name=DCZ,
-        min_level=zstd.min_level,
-        max_level=zstd.max_level,
-        default_level=zstd.default_level,
-        spread=DCZ_SPREAD,
-        # RFC 9842 registers the content coding, not a media type for a file of it.
-        media_type="application/octet-stream",
-        extension=".dcz",
-        compress=coder.compress,
-        decompress=coder.decompress,
-        description="zstd against a dictionary (RFC 9842 dcz: 40-byte header, then zstd)",
-        compress_memory=coder.compress_memory,
-    )
+    return dcz_codec(dictionary)
 
 
 class CodecSpecError(ValueError):
@@ -369,7 +312,7 @@ def get_codec(name: str, dictionary: bytes | None = None) -> Codec:
     if name.strip().lower() == DCZ:
         if dictionary is None:
             raise dictionary_required()
-        return dcz_codec(dictionary)
+        return _dcz_codec(dictionary)
     codec = CODECS.get(name.strip().lower())
     if codec is None:
         raise CodecSpecError(
@@ -408,7 +351,7 @@ def parse_codec_spec(spec: str, dictionary: bytes | None = None) -> list[tuple[C
     caller can check a spec before the dictionary has arrived.
     """
     # Without a dictionary, an empty one stands in: it has dcz's levels, and is never run.
-    dcz = dcz_codec(b"" if dictionary is None else dictionary)
+    dcz = _dcz_codec(b"" if dictionary is None else dictionary)
     jobs: list[tuple[Codec, int]] = []
     for item in spec.split(","):
         if not item.strip():
@@ -438,10 +381,23 @@ def parse_codec_spec(spec: str, dictionary: bytes | None = None) -> list[tuple[C
 def default_jobs(dictionary: bytes | None = None) -> list[tuple[Codec, int]]:
     """Every codec at the levels of its spread: the benchmark when nothing is asked for.
 
-    With a dictionary, dcz against it too, at DCZ_SPREAD.
+    With a dictionary, dcz against it too, at its spread (1, 3 and 19).
     """
     jobs = [(codec, level) for codec in CODECS.values() for level in codec.spread]
     if dictionary is not None:
-        dcz = dcz_codec(dictionary)
+        dcz = _dcz_codec(dictionary)
         jobs += [(dcz, level) for level in dcz.spread]
     return jobs
+
+
+def prepare_jobs(jobs: Sequence[tuple[Codec, int]], deadline: float) -> None:
+    """Do each job's once-per-level work (`Codec.prepare`) now, before anything is timed,
+    while time.monotonic() is before `deadline`; a job left unprepared prepares when it runs.
+
+    The benchmark estimates a job from a slice of the input and scales up: work done once per
+    call would be scaled too (dcz's dictionary at level 19, 0.6 s for 2 MiB, became a 26 s
+    estimate for a job that took 1.6 s) and the job skipped.
+    """
+    for codec, level in jobs:
+        if codec.prepare is not None and time.monotonic() < deadline:
+            codec.prepare(level)

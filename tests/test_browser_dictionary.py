@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 from corpora import python_source
+from dcz_reference import prepared_dcz
 from loopback_server import LoopbackServer
 from playwright.sync_api import Browser, Page, Response
 from test_browser_ui import (
@@ -25,10 +26,10 @@ from test_browser_ui import (
     wait_for_table,
 )
 
-from app.algorithms import DCZ_SPREAD
 from app.benchmark import InputSummary, JobResult, Report
 from app.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at, pareto_front
-from app.dictionary_transport import dcz_compress, dcz_decompress
+from app.dictionary_codec import DCZ_SPREAD
+from app.dictionary_transport import dcz_decompress
 
 PREVIOUS = python_source(64 * 1024)
 CURRENT = PREVIOUS[:20_000] + b"# changed in v2\n" + PREVIOUS[20_100:] + b"\nadded = True\n"
@@ -101,7 +102,7 @@ def test_dcz_rows_and_points_match_the_api(session: Session, server: LoopbackSer
     ]
     dcz_rows = sorted((int(level), int(size)) for codec, level, size, *_ in rows if codec == "dcz")
     assert dcz_rows == [
-        (level, len(dcz_compress(CURRENT, PREVIOUS, level))) for level in DCZ_SPREAD
+        (level, len(prepared_dcz(CURRENT, PREVIOUS, level))) for level in DCZ_SPREAD
     ]
     points = page.eval_on_selector_all(
         "#chart .point[data-codec=dcz]", "gs => gs.map(g => +g.dataset.level)"

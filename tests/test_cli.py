@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 from corpora import python_source
+from dcz_reference import prepared_dcz
 
-from app.algorithms import CODECS, DCZ_SPREAD
+from app.algorithms import CODECS
 from app.benchmark import InputSummary, JobResult, Report
 from app.delivery import deliveries, fastest_at
-from app.dictionary_transport import dcz_compress, dictionary_hash
+from app.dictionary_codec import DCZ_SPREAD
+from app.dictionary_transport import dictionary_hash
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -137,7 +139,7 @@ def test_a_dictionary_adds_dcz_to_the_default_jobs(two_versions: tuple[Path, Pat
     report = json.loads(done.stdout)
     dcz = sorted((r["level"], r["size"]) for r in report["results"] if r["codec"] == "dcz")
     data, dictionary = current.read_bytes(), previous.read_bytes()
-    assert dcz == [(level, len(dcz_compress(data, dictionary, level))) for level in DCZ_SPREAD]
+    assert dcz == [(level, len(prepared_dcz(data, dictionary, level))) for level in DCZ_SPREAD]
     assert report["dictionary"] == {
         "filename": "app.v1.py",
         "size": len(dictionary),
@@ -153,7 +155,7 @@ def test_the_table_names_the_dictionary_and_dcz_rows(two_versions: tuple[Path, P
     lines = done.stdout.splitlines()
     assert lines[1].startswith("dcz against app.v1.py: 30,000 bytes, sha256 ")
     first_row = lines[lines.index(next(line for line in lines if line.startswith("codec "))) + 1]
-    size = len(dcz_compress(current.read_bytes(), previous.read_bytes(), 7))
+    size = len(prepared_dcz(current.read_bytes(), previous.read_bytes(), 7))
     assert first_row.split()[:3] == ["dcz", "7", f"{size:,}"]
 
 

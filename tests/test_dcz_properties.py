@@ -1,26 +1,37 @@
 """Properties of the dcz codec and of the time-to-deliver arithmetic, over generated inputs.
 
-dcz (app/algorithms.py, dcz_codec): whatever the input, dictionary and level, the stream is
-dictionary_transport's bytes exactly (header, the dictionary's SHA-256, one zstd frame), it
-decodes to the input with the same dictionary only, and the codec survives pickling.
+dcz (app/dictionary_codec.py): whatever the input, dictionary and level, the stream is exactly
+tests/dcz_reference.py's (header, the dictionary's SHA-256, one zstd frame), the RFC 9842
+decoder of app/dictionary_transport.py reads it, it decodes with the same dictionary only, and
+the codec survives pickling.
 """
 
 from __future__ import annotations
 
 import pickle
+import time
+from dataclasses import replace
+from typing import Any
 
 import pytest
+from dcz_reference import prepared_dcz
+from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.algorithms import CODECS, DCZ, dcz_codec, parse_codec_spec
-from app.benchmark import InputSummary, JobResult, Report
+import app.routes.compress as compress_route
+from app import app
+from app.algorithms import CODECS, DCZ, Codec, parse_codec_spec, prepare_jobs
+from app.benchmark import InputSummary, JobResult, Report, benchmark
+from app.config import settings as app_settings
 from app.delivery import UNCOMPRESSED, deliveries, fastest_at, pareto_front, transfer_ms
+from app.dictionary_codec import dcz_codec
 from app.dictionary_transport import (
     DCZ_HEADER_BYTES,
     DCZ_MAGIC,
     DictionaryMismatchError,
     dcz_compress,
+    dcz_decompress,
     dictionary_hash,
 )
 
@@ -35,9 +46,12 @@ levels = st.integers(CODECS["zstd"].min_level, CODECS["zstd"].max_level)
 def test_dcz_round_trips_with_its_dictionary(data: bytes, dictionary: bytes, level: int) -> None:
     codec = dcz_codec(dictionary)
     body = codec.compress(data, level)
-    assert body == dcz_compress(data, dictionary, level)
+    assert body == prepared_dcz(data, dictionary, level)
     assert body[:DCZ_HEADER_BYTES] == DCZ_MAGIC + dictionary_hash(dictionary)
     assert codec.decompress(body) == data
+    # app/dictionary_transport.py decodes it, and the codec decodes that module's stream.
+    assert dcz_decompress(body, dictionary) == data
+    assert codec.decompress(dcz_compress(data, dictionary, level)) == data
 
 
 @settings(max_examples=100, deadline=None)
@@ -61,7 +75,7 @@ def test_a_dcz_codec_pickles_with_its_dictionary(
     # An engine that runs jobs in another process may pickle the Codec it was given.
     codec = pickle.loads(pickle.dumps(dcz_codec(dictionary)))
     assert codec.decompress(dcz_codec(dictionary).compress(data, level)) == data
-    assert codec.compress(data, level) == dcz_compress(data, dictionary, level)
+    assert codec.compress(data, level) == prepared_dcz(data, dictionary, level)
 
 
 @settings(max_examples=50, deadline=None)
@@ -73,7 +87,7 @@ def test_a_spec_binds_every_dcz_job_to_the_dictionary(
     jobs = parse_codec_spec(spec, dictionary)
     assert [level for _, level in jobs] == list(dict.fromkeys(spec_levels))
     for codec, level in jobs:
-        assert codec.compress(b"abc", level) == dcz_compress(b"abc", dictionary, level)
+        assert codec.compress(b"abc", level) == prepared_dcz(b"abc", dictionary, level)
 
 
 @pytest.mark.parametrize("level", [1, 3, 19, 22])
@@ -134,3 +148,58 @@ def test_the_fastest_is_the_minimum_of_the_formula(
         assert best.precompressed_ms <= transfer + r.decompress_ms
         assert best.on_the_fly_ms <= r.compress_ms + transfer + r.decompress_ms
     assert best.precompressed_ms <= input_size * 8 / (link_mbit * 1e6) * 1000
+
+
+# --- preparing the dictionary before anything is timed ---------------------------------------
+
+
+def test_prepare_jobs_prepares_each_job_before_the_deadline_only() -> None:
+    prepared: list[tuple[str, int]] = []
+
+    def recording(name: str) -> Codec:
+        return replace(
+            CODECS["gzip"], name=name, prepare=lambda level: prepared.append((name, level))
+        )
+
+    jobs = [(recording("a"), 1), (CODECS["gzip"], 6), (recording("b"), 9)]
+    prepare_jobs(jobs, deadline=time.monotonic() + 60)
+    assert prepared == [("a", 1), ("b", 9)]
+    prepared.clear()
+    prepare_jobs(jobs, deadline=time.monotonic() - 1)
+    assert prepared == []
+
+
+def test_a_prepared_level_is_loaded_once_and_gives_the_same_stream() -> None:
+    dictionary = b"the previous version, " * 500
+    codec = dcz_codec(dictionary)
+    assert codec.prepare is not None
+    unprepared = codec.compress(b"the next version, " * 400, 19)  # prepares on first use
+    coder = codec.compress.__self__  # type: ignore[attr-defined]  # a bound method, typed as Callable
+    tables = coder._tables[19]
+    codec.prepare(19)
+    assert coder._tables[19] is tables
+    assert codec.compress(b"the next version, " * 400, 19) == unprepared
+    assert sorted(coder._tables) == [19]
+
+
+def test_the_route_prepares_the_jobs_within_the_budget_before_the_benchmark(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[list[tuple[str, int]], float]] = []
+
+    def spy_prepare(jobs: list[tuple[Codec, int]], deadline: float) -> None:
+        calls.append(([(codec.name, level) for codec, level in jobs], deadline))
+
+    def spy_benchmark(*args: Any, **kwargs: Any) -> Report:
+        assert calls, "the benchmark ran before the jobs were prepared"
+        return benchmark(*args, **kwargs)
+
+    monkeypatch.setattr(compress_route, "prepare_jobs", spy_prepare)
+    monkeypatch.setattr(compress_route, "benchmark", spy_benchmark)
+    files = {"file": ("v2", b"next " * 100), "dictionary": ("v1", b"previous " * 100)}
+    started = time.monotonic()
+    response = TestClient(app).post("/compress", params={"codecs": "dcz:3,gzip:1"}, files=files)
+    assert response.status_code == 200, response.text
+    [(jobs, deadline)] = calls
+    assert jobs == [("dcz", 3), ("gzip", 1)]
+    assert started < deadline <= time.monotonic() + app_settings.budget_seconds

@@ -13,17 +13,18 @@ from typing import Any
 
 import pytest
 from corpora import python_source
+from dcz_reference import prepared_dcz
 from fastapi.testclient import TestClient
 from lambda_events import invoke
 from test_compress_api import MULTIPART, assert_problem, assert_still_serves, multipart_body
 
 import app.routes.compress as compress_route
-from app.algorithms import CODECS, DCZ_SPREAD
+from app.algorithms import CODECS
 from app.config import settings
+from app.dictionary_codec import DCZ_SPREAD
 from app.dictionary_transport import (
     DCZ_HEADER_BYTES,
     DCZ_MAGIC,
-    dcz_compress,
     dcz_decompress,
     dictionary_hash,
 )
@@ -48,7 +49,7 @@ def test_default_jobs_with_a_dictionary_add_dcz_at_three_levels(client: TestClie
         (r["level"], r["size"], r["verified"]) for r in report["results"] if r["codec"] == "dcz"
     )
     assert dcz == [
-        (level, len(dcz_compress(CURRENT, PREVIOUS, level)), True) for level in DCZ_SPREAD
+        (level, len(prepared_dcz(CURRENT, PREVIOUS, level)), True) for level in DCZ_SPREAD
     ]
     assert {r["codec"] for r in report["results"]} == {*CODECS, "dcz"}
     assert report["dictionary"] == {
@@ -62,7 +63,7 @@ def test_default_jobs_with_a_dictionary_add_dcz_at_three_levels(client: TestClie
 def test_dcz_sizes_count_the_header_and_beat_zstd_at_the_same_level(client: TestClient) -> None:
     response = client.post("/compress", params={"codecs": "dcz:3,zstd:3"}, files=with_dictionary())
     sizes = {r["codec"]: r["size"] for r in response.json()["results"]}
-    frame = dcz_compress(CURRENT, PREVIOUS, 3)[DCZ_HEADER_BYTES:]
+    frame = prepared_dcz(CURRENT, PREVIOUS, 3)[DCZ_HEADER_BYTES:]
     assert sizes["dcz"] == DCZ_HEADER_BYTES + len(frame)
     # Against the previous version, only the changes cost bytes.
     assert sizes["dcz"] * 20 < sizes["zstd"]
@@ -76,7 +77,7 @@ def test_text_and_a_text_dictionary_work_as_files_do(client: TestClient) -> None
     )
     report = response.json()
     assert [(r["codec"], r["size"]) for r in report["results"]] == [
-        ("dcz", len(dcz_compress(CURRENT, PREVIOUS, 1)))
+        ("dcz", len(prepared_dcz(CURRENT, PREVIOUS, 1)))
     ]
     assert report["dictionary"]["filename"] is None
 
@@ -95,7 +96,7 @@ def test_a_dictionary_with_codecs_that_ignore_it_is_accepted(client: TestClient)
 def test_the_dcz_download_is_the_stream_named_dcz(client: TestClient, level: int) -> None:
     response = client.post(f"/compress/dcz?level={level}", files=with_dictionary())
     assert response.status_code == 200, response.text
-    assert response.content == dcz_compress(CURRENT, PREVIOUS, level)
+    assert response.content == prepared_dcz(CURRENT, PREVIOUS, level)
     assert response.content[:8] == DCZ_MAGIC
     assert dcz_decompress(response.content, PREVIOUS) == CURRENT
     assert response.headers["content-type"] == "application/octet-stream"
@@ -104,7 +105,7 @@ def test_the_dcz_download_is_the_stream_named_dcz(client: TestClient, level: int
 
 def test_the_dcz_download_defaults_to_zstds_default_level(client: TestClient) -> None:
     response = client.post("/compress/dcz", files=with_dictionary())
-    assert response.content == dcz_compress(CURRENT, PREVIOUS, CODECS["zstd"].default_level)
+    assert response.content == prepared_dcz(CURRENT, PREVIOUS, CODECS["zstd"].default_level)
 
 
 def test_through_lambda_the_dcz_report_and_download_match(shape: str) -> None:
@@ -115,7 +116,7 @@ def test_through_lambda_the_dcz_report_and_download_match(shape: str) -> None:
     )
     assert report.status == 200, report.body
     [result] = json.loads(report.body)["results"]
-    assert (result["codec"], result["size"]) == ("dcz", len(dcz_compress(CURRENT, PREVIOUS, 5)))
+    assert (result["codec"], result["size"]) == ("dcz", len(prepared_dcz(CURRENT, PREVIOUS, 5)))
     download = invoke(
         shape, method="POST", path="/compress/dcz", query="level=5", headers=headers, body=body
     )

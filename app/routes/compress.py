@@ -25,6 +25,7 @@ from app.algorithms import (
     default_jobs,
     get_codec,
     parse_codec_spec,
+    prepare_jobs,
 )
 from app.benchmark import Budget, InputSummary, Report, benchmark
 from app.config import settings
@@ -186,7 +187,9 @@ async def benchmark_request(
         jobs = parse_codec_spec(spec, dictionary) if spec else default_jobs(dictionary)
     except CodecSpecError as error:
         raise bad_codec_spec(error) from None
-    # The codecs release the GIL, but the wait for them must not hold the event loop.
+    # The codecs release the GIL, but the wait for them must not hold the event loop. dcz loads
+    # its dictionary per level first, within the budget, so no estimate scales that up.
+    await run_in_threadpool(prepare_jobs, jobs, budget.deadline)
     report = await run_in_threadpool(benchmark, upload.data, jobs, budget, filename=upload.filename)
     return report, dictionary_summary(upload)
 
