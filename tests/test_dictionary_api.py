@@ -253,3 +253,19 @@ def test_at_the_real_limit_a_body_too_big_for_both_is_413_before_it_is_read(
     body = assert_problem(client.post("/compress", files=files), 413, "/problems/payload-too-large")
     assert body["limit"] == LIMIT
     assert_still_serves(client)
+
+
+def test_a_large_dictionary_at_a_strong_level_is_run_not_skipped(client: TestClient) -> None:
+    # 2 MiB against 2 MiB at level 19: loading the dictionary takes about 0.5 s. Were it loaded
+    # in every call, the engine's estimate (a 64 KiB slice, scaled 32 times) would pass 25 s and
+    # the job would be skipped; prepared once per level before timing, it runs.
+    previous = python_source(LIMIT // 2 - 8 * 1024)
+    current = previous.replace(b"def ", b"def  ", 50)
+    response = client.post(
+        "/compress", params={"codecs": "dcz:19"}, files=with_dictionary(current, previous)
+    )
+    report = response.json()
+    assert report["skipped"] == []
+    [result] = report["results"]
+    assert (result["level"], result["size"]) == (19, len(prepared_dcz(current, previous, 19)))
+    assert result["verified"] is True
