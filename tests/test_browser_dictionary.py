@@ -1,9 +1,11 @@
 """The dictionary in a real browser: the picker, dcz rows, points and downloads, the time to
 deliver and the Pareto front, with and without the script.
 
-Debian's headless Chromium against uvicorn on 127.0.0.1 (tests/chromium.py). Every number the
-page computes is checked against app/delivery.py applied to the very report the page received
-(read off the wire), so timings may vary from run to run and the test still holds exactly.
+Debian's headless Chromium through each local gateway door (tests/chromium.py: `door`, the REST
+API under /v1/ and the HTTP API at the root), watched for answers of 400 or more, other origins
+and CSP violations. Every number the page computes is checked against app/delivery.py applied
+to the very report the page received (read off the wire), so timings may vary from run to run
+and the test still holds exactly.
 """
 
 from __future__ import annotations
@@ -11,20 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
+from chromium import SCREENSHOTS_DIR, Door, Watch, watch
 from corpora import python_source
 from dcz_reference import prepared_dcz
-from loopback_server import LoopbackServer
-from playwright.sync_api import Browser, Page, Response
-from test_browser_ui import (
-    RECORD_VIOLATIONS,
-    RESULTS_TIMEOUT_MS,
-    Session,
-    table_rows,
-    wait_for_table,
-)
+from playwright.sync_api import Browser, BrowserContext, Page, Response
+from test_browser_ui import RESULTS_TIMEOUT_MS, table_rows, wait_for_table
 
 from app.benchmark import InputSummary, JobResult, Report
 from app.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at, pareto_front
@@ -35,21 +30,37 @@ PREVIOUS = python_source(64 * 1024)
 CURRENT = PREVIOUS[:20_000] + b"# changed in v2\n" + PREVIOUS[20_100:] + b"\nadded = True\n"
 
 
+class Visit:
+    """A browser context on one door, watched (tests/chromium.py), with one page open."""
+
+    def __init__(self, context: BrowserContext, door: Door) -> None:
+        self.context = context
+        self.door = door
+        self.watch: Watch = watch(context, door)
+        self.page: Page = context.new_page()
+
+    def problems(self) -> list[str]:
+        return self.watch.problems(self.context)
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS_DIR.mkdir(exist_ok=True)
+        path = SCREENSHOTS_DIR / f"{name}-{self.door.name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+
+
 @pytest.fixture
-def session(browser: Browser) -> Iterator[Session]:
-    """A page with the script, recording policy violations (as in tests/test_browser_ui.py)."""
+def visit(browser: Browser, door: Door) -> Iterator[Visit]:
     context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
-    context.add_init_script(RECORD_VIOLATIONS)
-    yield Session(context)
+    yield Visit(context, door)
     context.close()
 
 
 @pytest.fixture
-def no_js_session(browser: Browser) -> Iterator[Session]:
+def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
     context = browser.new_context(
         viewport={"width": 1000, "height": 900}, accept_downloads=True, java_script_enabled=False
     )
-    yield Session(context)
+    yield Visit(context, door)
     context.close()
 
 
@@ -61,13 +72,13 @@ def as_report(report: dict[str, Any]) -> Report:
     )
 
 
-def is_report_request(response: Response) -> bool:
-    return response.request.method == "POST" and urlparse(response.url).path == "/compress"
-
-
-def upload_two_versions(page: Page, server: LoopbackServer) -> dict[str, Any]:
+def upload_two_versions(page: Page, door: Door) -> dict[str, Any]:
     """Choose app.v2.js and its previous version, submit, wait for the table; the JSON report."""
-    page.goto(server.base_url + "/")
+
+    def is_report_request(response: Response) -> bool:
+        return response.request.method == "POST" and response.url == door.url("compress")
+
+    page.goto(door.base_url)
     page.set_input_files(
         "form input[name=file]",
         {"name": "app.v2.js", "mimeType": "text/javascript", "buffer": CURRENT},
@@ -84,18 +95,18 @@ def upload_two_versions(page: Page, server: LoopbackServer) -> dict[str, Any]:
     return report
 
 
-def test_the_picker_is_labelled_and_optional(session: Session, server: LoopbackServer) -> None:
-    page = session.page
-    page.goto(server.base_url + "/")
+def test_the_picker_is_labelled_and_optional(visit: Visit, door: Door) -> None:
+    page = visit.page
+    page.goto(door.base_url)
     picker = page.get_by_label("Previous version, optional")
     assert picker.get_attribute("name") == "dictionary"
     assert picker.get_attribute("type") == "file"
     assert picker.get_attribute("required") is None
 
 
-def test_dcz_rows_and_points_match_the_api(session: Session, server: LoopbackServer) -> None:
-    page = session.page
-    report = upload_two_versions(page, server)
+def test_dcz_rows_and_points_match_the_api(visit: Visit, door: Door) -> None:
+    page = visit.page
+    report = upload_two_versions(page, door)
     rows = table_rows(page, "#results-table")
     assert [(codec, int(level), int(size)) for codec, level, size, *_ in rows] == [
         (r["codec"], r["level"], r["size"]) for r in report["results"]
@@ -120,15 +131,15 @@ def test_dcz_rows_and_points_match_the_api(session: Session, server: LoopbackSer
     by_ratio = sorted(heights, key=lambda point: ratio_of[(point[0], point[1])])
     assert [cy for *_, cy in by_ratio] == sorted((cy for *_, cy in by_ratio), reverse=True)
     assert page.inner_text("#dictionary-name") == "app.v1.js"
-    session.screenshot("browser-dictionary.png")
-    assert session.violations() == []
+    visit.screenshot("browser-dictionary")
+    assert visit.problems() == []
 
 
 def test_a_dcz_download_decodes_with_the_dictionary(
-    session: Session, server: LoopbackServer, tmp_path: Path
+    visit: Visit, door: Door, tmp_path: Path
 ) -> None:
-    page = session.page
-    upload_two_versions(page, server)
+    page = visit.page
+    upload_two_versions(page, door)
     codecs = [row[0] for row in table_rows(page, "#results-table")]
     with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
         page.locator("#results-table tbody tr").nth(codecs.index("dcz")).locator("button").click()
@@ -137,7 +148,7 @@ def test_a_dcz_download_decodes_with_the_dictionary(
     saved = tmp_path / "app.v2.js.dcz"
     download.save_as(saved)
     assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
-    assert session.violations() == []
+    assert visit.problems() == []
 
 
 def fastest_table(page: Page) -> list[dict[str, str]]:
@@ -165,11 +176,9 @@ def assert_marks(
     assert [ms for *_, ms in marks] == pytest.approx([ms for *_, ms in expected])
 
 
-def test_the_time_to_deliver_is_app_delivery_on_the_same_report(
-    session: Session, server: LoopbackServer
-) -> None:
-    page = session.page
-    report = as_report(upload_two_versions(page, server))
+def test_the_time_to_deliver_is_app_delivery_on_the_same_report(visit: Visit, door: Door) -> None:
+    page = visit.page
+    report = as_report(upload_two_versions(page, door))
     candidates = deliveries(report)
     expected = [fastest_at(candidates, speed) for speed in LINK_SPEEDS_MBIT]
     table = fastest_table(page)
@@ -199,15 +208,13 @@ def test_the_time_to_deliver_is_app_delivery_on_the_same_report(
     page.get_by_label("1 Mbit/s", exact=True).uncheck()
     assert [float(row["speed"]) for row in fastest_table(page)] == [10.0, 100.0]
     assert [speed for speed, _, _ in fastest_marks(page)] == [10.0, 100.0]
-    session.screenshot("browser-time-to-deliver.png")
-    assert session.violations() == []
+    visit.screenshot("browser-time-to-deliver")
+    assert visit.problems() == []
 
 
-def test_the_size_speed_chart_marks_exactly_the_pareto_front(
-    session: Session, server: LoopbackServer
-) -> None:
-    page = session.page
-    report = as_report(upload_two_versions(page, server))
+def test_the_size_speed_chart_marks_exactly_the_pareto_front(visit: Visit, door: Door) -> None:
+    page = visit.page
+    report = as_report(upload_two_versions(page, door))
     marked = page.eval_on_selector_all(
         "#chart .point.pareto", "gs => gs.map(g => [g.dataset.codec, +g.dataset.level])"
     )
@@ -221,11 +228,10 @@ def test_the_size_speed_chart_marks_exactly_the_pareto_front(
     assert xs == sorted(xs)
 
 
-def test_a_dictionary_alone_is_shown_as_the_servers_problem(
-    session: Session, server: LoopbackServer
-) -> None:
-    page = session.page
-    page.goto(server.base_url + "/")
+def test_a_dictionary_alone_is_shown_as_the_servers_problem(visit: Visit, door: Door) -> None:
+    page = visit.page
+    visit.watch.allow(400, door.url("compress"))  # the problem this test asks for
+    page.goto(door.base_url)
     page.set_input_files(
         "form input[name=dictionary]",
         {"name": "app.v1.js", "mimeType": "text/javascript", "buffer": PREVIOUS},
@@ -234,16 +240,17 @@ def test_a_dictionary_alone_is_shown_as_the_servers_problem(
     page.wait_for_selector("#status .error")
     assert "nothing to compress against it" in page.inner_text("#status .error")
     assert page.locator("#results-table").count() == 0
+    assert visit.problems() == []
 
 
 # --- without the script ------------------------------------------------------------------------
 
 
 def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
-    no_js_session: Session, server: LoopbackServer, tmp_path: Path
+    no_js_visit: Visit, door: Door, tmp_path: Path
 ) -> None:
-    page = no_js_session.page
-    page.goto(server.base_url + "/")
+    page = no_js_visit.page
+    page.goto(door.base_url)
     page.set_input_files(
         "input[name=file]", {"name": "app.v2.js", "mimeType": "text/plain", "buffer": CURRENT}
     )
@@ -252,7 +259,7 @@ def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
         {"name": "app.v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
     )
     page.click("form button")
-    page.wait_for_url(server.base_url + "/compress")
+    page.wait_for_url(door.url("compress"))
     page.wait_for_selector("table#results")
     assert page.inner_text("#dictionary-name") == "app.v1.js"
     assert "choose the dictionary app.v1.js again" in page.inner_text("main")
@@ -268,7 +275,7 @@ def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
         "input[type=file][name=dictionary]",
         {"name": "v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
     )
-    no_js_session.screenshot("browser-dictionary-no-js.png")
+    no_js_visit.screenshot("browser-dictionary-no-js")
     with page.expect_download() as download_info:
         page.locator("table#results tr:has(td) button").nth(codecs.index("dcz")).click()
     download = download_info.value
@@ -276,3 +283,5 @@ def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
     saved = tmp_path / "again.js.dcz"
     download.save_as(saved)
     assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
+    assert download.url.startswith(door.url("compress/dcz?level="))
+    assert no_js_visit.problems() == []

@@ -1,10 +1,18 @@
 """TinySite: the biggest smallest website, precompressed at import and content-negotiated.
 
-`PAGES` maps each path to its page in every content coding; `NOT_FOUND_PAGE` is the HTML 404;
+`PAGES` maps each path to its page in every content coding; `NOT_FOUND_PAGE` is the HTML 404
+(`not_found_page(depth)` the same for a path that many levels deeper, its links climbing back);
 `ASSETS` maps the site's script to its bytes in the same codings.
 No web framework here: app/routes/site.py serves these bytes.
 """
 
-from app.website.precompressed import ASSETS, NOT_FOUND_PAGE, PAGES, Page, Representation
+from app.website.precompressed import (
+    ASSETS,
+    NOT_FOUND_PAGE,
+    PAGES,
+    Page,
+    Representation,
+    not_found_page,
+)
 
-__all__ = ["ASSETS", "NOT_FOUND_PAGE", "PAGES", "Page", "Representation"]
+__all__ = ["ASSETS", "NOT_FOUND_PAGE", "PAGES", "Page", "Representation", "not_found_page"]

@@ -3,6 +3,12 @@
 Each page is a fragment in pages/ poured into pages/layout.html; the few facts a page states
 about the service (upload limit, codec levels, the site's own sizes) are filled in here from
 the code that decides them, so the pages cannot drift from it.
+
+Every URL in a page is relative, so the same bytes work wherever the site is mounted: at the
+root under uvicorn or the HTTP API, under the REST API's stage (/v1/), under a custom domain's
+base path. The pages all live one level below the mount point, so `api` or `./` resolve
+alike from each; the 404 page, which answers at any depth, climbs back with `../` per level
+(`{{root}}` in the layout), one precompressed variant per depth (not_found_page).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import hashlib
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from app.algorithms import CODECS
@@ -38,6 +45,18 @@ ENCODINGS: dict[str, Encoding] = {
     "zstd": Encoding("zstd", 19),
 }
 CODINGS = (IDENTITY, *ENCODINGS)
+# The same codings at levels that cost a tenth of a millisecond on a page, for the bodies made
+# on a request (the 404 page at a new depth): there the strongest levels took 17 ms (brotli 11)
+# and 0.2 ms (zstd 19) of the 404 page, a price a client asking for ever new depths could make
+# the server pay. Brotli 4, not 5: from 5 up brotli allocates its 4 MiB-window hash tables,
+# fresh pages each time under app/memory.py's malloc settings (0.6-9 ms against 0.05 ms for
+# 849 bytes instead of 783; measured here).
+QUICK_ENCODINGS: dict[str, Encoding] = {
+    "deflate": Encoding("deflate", 6),
+    "gzip": Encoding("gzip", 6),
+    "br": Encoding("brotli", 4),
+    "zstd": Encoding("zstd", 3),
+}
 # Every body this import encodes, taken from the artifact's build when it shipped them
 # (app/website/encoded_bodies.py): the same bytes, without the 45 ms of compressing.
 BODIES = EncodedBodies(read_cache())
@@ -115,10 +134,15 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return "".join(filled)
 
 
-def render(source: PageSource, values: Mapping[str, str]) -> str:
-    """The page's full HTML: its fragment, filled in, inside the layout."""
-    main = _fill(_read(source.filename), values).strip()
-    return _fill(_read("layout.html"), {"title": html.escape(source.title), "main": main})
+def render(source: PageSource, values: Mapping[str, str], root: str = "") -> str:
+    """The page's full HTML: its fragment, filled in, inside the layout.
+
+    `root` leads every link to another page: "" for a page one level below the mount point,
+    "../" for each level deeper.
+    """
+    main = _fill(_read(source.filename), {**values, "root": root}).strip()
+    layout_values = {"title": html.escape(source.title), "main": main, "root": root}
+    return _fill(_read("layout.html"), layout_values)
 
 
 def byte_size_text(size: int) -> str:
@@ -171,6 +195,8 @@ def encode(
     vary: str = "Accept-Encoding",
     cacheable: bool = True,
     media_type: str = MEDIA_TYPE,
+    encodings: Mapping[str, Encoding] = ENCODINGS,
+    encoder: EncodedBodies = BODIES,
 ) -> Page:
     """Compress `page_html` in every coding and build each representation's headers.
 
@@ -180,7 +206,7 @@ def encode(
     identity = page_html.encode("utf-8")
     bodies = {
         IDENTITY: identity,
-        **{coding: BODIES.encode(encoding, identity) for coding, encoding in ENCODINGS.items()},
+        **{coding: encoder.encode(encoding, identity) for coding, encoding in encodings.items()},
     }
     representations = {}
     for coding, body in bodies.items():
@@ -215,31 +241,56 @@ def build_assets() -> dict[str, Page]:
     }
 
 
-def build_site() -> tuple[dict[str, Page], Page]:
-    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
-    values = {
+def page_values() -> dict[str, str]:
+    """What the pages' placeholders say, from the code and settings that decide it."""
+    return {
         "script_src": versioned_url(*(asset.html for asset in ASSETS.values())),
         "max_upload": byte_size_text(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",
         "codec_table": codec_table(),
     }
+
+
+def build_not_found(depth: int) -> Page:
+    """The 404 page for a path `depth` levels below the pages' own ("/a/b" is 1 deeper).
+
+    Only depth 0 is built at import, at the strongest levels, and stored in the artifact's
+    BODIES; a deeper one is built on the request that first asks for it, at QUICK_ENCODINGS'
+    levels, and left out of what the build writes.
+    """
+    return encode(
+        NOT_FOUND_SOURCE,
+        render(NOT_FOUND_SOURCE, page_values(), root="../" * depth),
+        vary="Accept, Accept-Encoding",
+        cacheable=False,
+        encodings=ENCODINGS if depth == 0 else QUICK_ENCODINGS,
+        encoder=BODIES if depth == 0 else EncodedBodies(),
+    )
+
+
+def relative_link(path: str) -> str:
+    """A page's link as the pages write it: "/api" -> "api", "/" -> "./"."""
+    return path.lstrip("/") or "./"
+
+
+def build_site() -> tuple[dict[str, Page], Page]:
+    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
+    values = page_values()
     pages = {
         source.path: encode(source, render(source, values))
         for source in SOURCES
         if source.path != SIZES_SOURCE_PATH
     }
-    not_found = encode(
-        NOT_FOUND_SOURCE,
-        render(NOT_FOUND_SOURCE, values),
-        vary="Accept, Accept-Encoding",
-        cacheable=False,
-    )
+    not_found = build_not_found(0)
     # The about page lists every other body. Its own row is left out on purpose: writing its
     # sizes into it changes them, and the fixed point of that loop was found to cycle (and to
     # cost a second of start-up) whenever a page or a setting changed. Its Content-Length
     # tells its size in whichever coding was sent.
     measured = {
-        **{f"<a href={path}>{path}</a>": page.body_sizes for path, page in pages.items()},
+        **{
+            f"<a href={relative_link(path)}>{path}</a>": page.body_sizes
+            for path, page in pages.items()
+        },
         "404 page": not_found.body_sizes,
         **{path: asset.body_sizes for path, asset in ASSETS.items()},
     }
@@ -252,3 +303,11 @@ def build_site() -> tuple[dict[str, Page], Page]:
 
 ASSETS = build_assets()
 PAGES, NOT_FOUND_PAGE = build_site()
+
+
+# Bounded: a client asking for ever new depths costs one quick compression per new depth
+# (bench/bench_mount.py), and never more memory than 16 variants.
+@lru_cache(maxsize=16)
+def not_found_page(depth: int) -> Page:
+    """The 404 page whose links resolve from a path `depth` levels below the pages' own."""
+    return NOT_FOUND_PAGE if depth == 0 else build_not_found(depth)

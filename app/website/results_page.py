@@ -8,9 +8,10 @@ ever put in a URL but the codec name and level, which are percent-encoded and th
 Downloads: the server keeps nothing between requests (Lambda has no state to keep it in), and a
 page cannot re-send a file the user chose on the previous page. So the table sits inside one
 form that asks for the same input again, and each row's button posts it, with `formaction`, to
-`/compress/{codec}?level=N`, which answers with the compressed file. A report with a dictionary
+`compress/{codec}?level=N`, which answers with the compressed file. A report with a dictionary
 asks for it again too, for the dcz rows. With JavaScript, the home page keeps the chosen files
-in memory instead and no second choice is needed (assets/app.js).
+in memory instead and no second choice is needed (assets/app.js). Every URL is relative to the
+page's own, /compress, so it resolves under any mount prefix (app/mount.py), like the site's.
 """
 
 from __future__ import annotations
@@ -48,7 +49,10 @@ def _split_layout(layout: str) -> tuple[str, str, str]:
 
 
 # Split once; filling by concatenation means a title can never be mistaken for a placeholder.
-_BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(LAYOUT_PATH.read_text(encoding="utf-8"))
+# The page answers at /compress, beside the site's pages, so its links need no `../` ({{root}}).
+_BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(
+    LAYOUT_PATH.read_text(encoding="utf-8").replace("{{root}}", "")
+)
 
 
 def in_layout(title: str, main: str) -> str:
@@ -75,8 +79,9 @@ def saving_text(saving: float | None) -> str:
 
 
 def download_url(codec: str, level: int) -> str:
-    """Where one row's compressed file comes from (POST the same input there)."""
-    return f"/compress/{quote(codec, safe='')}?level={int(level)}"
+    """Where one row's compressed file comes from (POST the same input there), relative to the
+    results page at /compress."""
+    return f"compress/{quote(codec, safe='')}?level={int(level)}"
 
 
 def _row(result: JobResult) -> str:
@@ -184,7 +189,7 @@ def results_page(report: Report, dictionary: InputSummary | None = None) -> str:
             dictionary_text(dictionary),
             results_table(report, dictionary),
             skipped_list(report),
-            "<p><a href=/>Try another</a>",
+            "<p><a href=./>Try another</a>",
         )
         if part
     )
