@@ -84,3 +84,48 @@ def dcz_decompress(body: bytes, dictionary: bytes) -> bytes:
         raise DictionaryMismatchError("the dcz stream was made with another dictionary")
     decompressor = zstandard.ZstdDecompressor(dict_data=_raw_content(dictionary))
     return decompressor.decompress(body[DCZ_HEADER_BYTES:])
+
+
+def structured_string(text: str) -> str:
+    """`text` as an RFC 8941 String (§3.3.3): quoted, `\\` and `"` escaped.
+
+    Raises ValueError for a character outside printable ASCII, which a String cannot hold.
+    """
+    if any(not " " <= character <= "~" for character in text):
+        raise ValueError(f"{text!r} is not printable ASCII")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def use_as_dictionary_value(match: str, dictionary_id: str) -> str:
+    """The `Use-As-Dictionary` value (RFC 9842 §2.1): a Dictionary of `match` and `id`.
+
+    `match` is a URL pattern resolved against the dictionary's own URL, so a relative one
+    ("*") covers the dictionary's directory under whatever prefix it is served. No
+    `match-dest`: every destination. No `type`: raw, the default and the only one defined.
+    """
+    return f"match={structured_string(match)}, id={structured_string(dictionary_id)}"
+
+
+def dictionary_compression_allowed(
+    sec_fetch_site: str | None,
+    sec_fetch_mode: str | None,
+    origin: str | None,
+    allow_origin: str,
+) -> bool:
+    """May this response be dictionary-compressed, by RFC 9842's server-side readability rules?
+
+    RFC 9842 §9 (Security Considerations, "Response Readability"): a client may use a
+    dictionary only where both it and the response are readable by the requesting context.
+    A server sees that through Fetch metadata: `Sec-Fetch-Site: same-origin` always may; then
+    by `Sec-Fetch-Mode`: none sent (not a browser), `navigate` or `same-origin` may; `cors`
+    may only with an `Origin` that `allow_origin` (the Access-Control-Allow-Origin sent)
+    admits, `*` or that very origin; any other mode (`no-cors`, `websocket`) may not.
+    """
+    if (sec_fetch_site or "").strip().lower() == "same-origin":
+        return True
+    mode = (sec_fetch_mode or "").strip().lower()
+    if mode in ("", "navigate", "same-origin"):
+        return True
+    if mode == "cors":
+        return origin is not None and allow_origin in ("*", origin.strip())
+    return False

@@ -4,25 +4,39 @@ The pages are served by a pure ASGI layer that sits inside the app's middleware 
 request log and the 500 guard apply as to every route) but ahead of FastAPI's router: a warm
 GET / through handler.py costs about half of what the same answer costs as a FastAPI route
 (bench/bench_site.py measures both). Every other path goes on to the router untouched.
+
+A client holding the site's dictionary (RFC 9842: it sends the dictionary's SHA-256 in
+`Available-Dictionary` and `dcz` in `Accept-Encoding`) may also get dcz; any other value, a
+stale dictionary's included, is ignored and the page negotiated as for everyone else.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.config import settings
+from app.dictionary_transport import (
+    dictionary_compression_allowed,
+    dictionary_hash,
+    parse_available_dictionary,
+)
 from app.problems import Problem, http_exception_response, problem_response
-from app.website import ASSETS, NOT_FOUND_PAGE, PAGES, Page
+from app.website import ASSETS, DICTIONARY, NOT_FOUND_PAGE, PAGES, Page
 from app.website.conditional import is_not_modified
 from app.website.negotiation import choose_encoding, prefers_html
 
 SAFE_METHODS = ("GET", "HEAD")
-# The pages and the script the home page loads: all TinySite answers, all precompressed alike.
-SERVED: dict[str, Page] = {**PAGES, **ASSETS}
+# The pages, the script the home page loads and the site dictionary: all TinySite answers,
+# all precompressed alike.
+SERVED: dict[str, Page] = {**PAGES, **ASSETS, DICTIONARY.path: DICTIONARY}
 ALLOW = ", ".join(SAFE_METHODS)
+# The SHA-256 a client holding the current dictionary names in Available-Dictionary.
+DICTIONARY_DIGEST = dictionary_hash(DICTIONARY.representations["identity"].body)
 
 
 def _joined(previous: str | None, value: bytes) -> str:
@@ -31,35 +45,75 @@ def _joined(previous: str | None, value: bytes) -> str:
     return text if previous is None else f"{previous}, {text}"
 
 
-def _negotiation_fields(scope: Scope) -> tuple[str | None, str | None]:
-    """Accept-Encoding and If-None-Match of the request, None where absent."""
-    accept_encoding = if_none_match = None
+@dataclass
+class NegotiationFields:
+    """The request fields the site's answer depends on, None where absent."""
+
+    accept_encoding: str | None = None
+    if_none_match: str | None = None
+    available_dictionary: str | None = None
+    sec_fetch_site: str | None = None
+    sec_fetch_mode: str | None = None
+    origin: str | None = None
+
+    def holds_site_dictionary(self) -> bool:
+        """True when the client names the current site dictionary and RFC 9842's readability
+        rules let this response use it (app/dictionary_transport.py)."""
+        if self.available_dictionary is None:
+            return False
+        if parse_available_dictionary(self.available_dictionary) != DICTIONARY_DIGEST:
+            return False
+        return dictionary_compression_allowed(
+            self.sec_fetch_site, self.sec_fetch_mode, self.origin, settings.cors_allow_origin
+        )
+
+
+_FIELD_NAMES = {
+    b"accept-encoding": "accept_encoding",
+    b"if-none-match": "if_none_match",
+    b"available-dictionary": "available_dictionary",
+    b"sec-fetch-site": "sec_fetch_site",
+    b"sec-fetch-mode": "sec_fetch_mode",
+    b"origin": "origin",
+}
+
+
+def negotiation_fields(scope: Scope) -> NegotiationFields:
+    """The fields of NegotiationFields from the request's headers, names in any case."""
+    fields = NegotiationFields()
     for name, value in scope["headers"]:
-        name = name.lower()
-        if name == b"accept-encoding":
-            accept_encoding = _joined(accept_encoding, value)
-        elif name == b"if-none-match":
-            if_none_match = _joined(if_none_match, value)
-    return accept_encoding, if_none_match
+        attribute = _FIELD_NAMES.get(name.lower())
+        if attribute is not None:
+            setattr(fields, attribute, _joined(getattr(fields, attribute), value))
+    return fields
 
 
 # Clients send few distinct Accept-Encoding values (one per browser version): remembering the
 # choice per page saves its parsing, 4 µs of a 75 µs warm call (bench/bench_site.py). Bounded,
 # so a client sending endless new values costs memory no more than 128 entries.
 @lru_cache(maxsize=128)
-def _chosen_coding(path: str, accept_encoding: str | None) -> str | None:
-    return choose_encoding(accept_encoding, SERVED[path].body_sizes)
+def _chosen_coding(path: str, accept_encoding: str | None, with_dictionary: bool) -> str | None:
+    page = SERVED[path]
+    sizes = page.dictionary_body_sizes if with_dictionary else page.body_sizes
+    return choose_encoding(accept_encoding, sizes or page.body_sizes)
 
 
-def not_acceptable(page: Page, accept_encoding: str | None) -> Problem:
-    available = list(page.body_sizes)
+def _vary(page: Page) -> str:
+    if page.dictionary_body_sizes is None:
+        return "Accept-Encoding"
+    return "Accept-Encoding, Available-Dictionary"
+
+
+def not_acceptable(page: Page, accept_encoding: str | None, with_dictionary: bool) -> Problem:
+    sizes = page.dictionary_body_sizes if with_dictionary else page.body_sizes
+    available = list(sizes or page.body_sizes)
     return Problem(
         406,
         f"Accept-Encoding {accept_encoding!r} accepts none of the codings this page comes in: "
         f"{', '.join(available)}.",
         type="/problems/no-acceptable-encoding",
         title="No acceptable content coding",
-        headers={"Vary": "Accept-Encoding"},
+        headers={"Vary": _vary(page)},
         available=available,
     )
 
@@ -80,17 +134,19 @@ class TinySite:
             problem = Problem(
                 405,
                 f"{method} is not allowed on {scope['path']}.",
-                headers={"Allow": ALLOW, "Vary": "Accept-Encoding"},
+                headers={"Allow": ALLOW, "Vary": _vary(page)},
             )
             await problem_response(problem)(scope, receive, send)
             return
-        accept_encoding, if_none_match = _negotiation_fields(scope)
-        coding = _chosen_coding(page.path, accept_encoding)
+        fields = negotiation_fields(scope)
+        with_dictionary = page.dictionary_body_sizes is not None and fields.holds_site_dictionary()
+        coding = _chosen_coding(page.path, fields.accept_encoding, with_dictionary)
         if coding is None:
-            await problem_response(not_acceptable(page, accept_encoding))(scope, receive, send)
+            problem = not_acceptable(page, fields.accept_encoding, with_dictionary)
+            await problem_response(problem)(scope, receive, send)
             return
         representation = page.representations[coding]
-        if is_not_modified(if_none_match, representation.etag):
+        if is_not_modified(fields.if_none_match, representation.etag):
             status, headers, body = 304, representation.not_modified_headers, b""
         else:
             status, headers = 200, representation.headers
@@ -108,8 +164,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
     accept = ", ".join(request.headers.getlist("accept")) or None
     coding = None
     if prefers_html(accept):
-        accept_encoding = ", ".join(request.headers.getlist("accept-encoding")) or None
-        coding = choose_encoding(accept_encoding, NOT_FOUND_PAGE.body_sizes)
+        fields = negotiation_fields(request.scope)
+        sizes = NOT_FOUND_PAGE.body_sizes
+        if NOT_FOUND_PAGE.dictionary_body_sizes and fields.holds_site_dictionary():
+            sizes = NOT_FOUND_PAGE.dictionary_body_sizes
+        coding = choose_encoding(fields.accept_encoding, sizes)
     if coding is None:
         response = await http_exception_response(request, exc)
         response.headers.append("Vary", "Accept")

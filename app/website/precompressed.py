@@ -3,6 +3,11 @@
 Each page is a fragment in pages/ poured into pages/layout.html; the few facts a page states
 about the service (upload limit, codec levels, the site's own sizes) are filled in here from
 the code that decides them, so the pages cannot drift from it.
+
+The order of the build has no loop: the script; the page drafts (the dictionary link a
+placeholder, the about page without its sizes); the site dictionary from the drafts
+(app/website/site_dictionary.py); the pages, linking to it, in every coding and in dcz with it;
+last the about page, with the sizes of everything but itself.
 """
 
 from __future__ import annotations
@@ -15,22 +20,30 @@ from pathlib import Path
 
 from app.algorithms import CODECS
 from app.config import settings
+from app.website import site_dictionary
 from app.website.csp import content_security_policy, inline_styles
 from app.website.encoded_bodies import EncodedBodies, Encoding, read_cache
 from app.website.negotiation import IDENTITY
 from app.website.script import SCRIPT_MEDIA_TYPE, SCRIPT_PATH, script_text, versioned_url
+from app.website.site_dictionary import SiteDictionary, build_dictionary
 
 PAGES_DIR = Path(__file__).resolve().with_name("pages")
 
 # Content codings (RFC 9110 §8.4.1) at each library's strongest setting: the cost is paid once
-# per container, the saving on every response.
+# per container, the saving on every response. deflate and gzip: zopfli's stream, smaller than
+# zlib 9's (app/website/zopfli_encoder.py), or zlib 9's where zopfli is not installed.
 ENCODINGS: dict[str, Encoding] = {
-    "deflate": Encoding("deflate", 9),  # zlib format (RFC 1950)
-    "gzip": Encoding("gzip", 9),  # mtime 0: the same bytes each time
+    "deflate": Encoding("deflate", 9, zopfli=True),  # zlib format (RFC 1950)
+    "gzip": Encoding("gzip", 9, zopfli=True),  # mtime 0: the same bytes each time
     "br": Encoding("brotli", 11),
     "zstd": Encoding("zstd", 19),
 }
 CODINGS = (IDENTITY, *ENCODINGS)
+# RFC 9842's Dictionary-Compressed Zstandard, offered only to a client holding the site's
+# dictionary. (dcb is not made: app/dictionary_transport.py says why.) Level 19 and 22 gave
+# the same bytes on every page; 19 is the level the zstd coding uses.
+DICTIONARY_CODING = "dcz"
+DCZ_LEVEL = 19
 # Every body this import encodes, taken from the artifact's build when it shipped them
 # (app/website/encoded_bodies.py): the same bytes, without the 45 ms of compressing.
 BODIES = EncodedBodies(read_cache())
@@ -73,13 +86,19 @@ class Representation:
 
 @dataclass(frozen=True)
 class Page:
-    """A page in every coding of CODINGS; `body_sizes` feeds the negotiation's tie-break."""
+    """A page in every coding of CODINGS, and in dcz when it was encoded with the dictionary.
+
+    `body_sizes` (CODINGS only) feeds the negotiation's tie-break for every client;
+    `dictionary_body_sizes` (CODINGS and dcz) for a client holding the site dictionary, and
+    is None for a resource that has no dcz body.
+    """
 
     path: str
     title: str
     html: str
     representations: Mapping[str, Representation]
     body_sizes: Mapping[str, int]
+    dictionary_body_sizes: Mapping[str, int] | None = None
 
 
 SOURCES = (
@@ -111,7 +130,12 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 def render(source: PageSource, values: Mapping[str, str]) -> str:
     """The page's full HTML: its fragment, filled in, inside the layout."""
     main = _fill(_read(source.filename), values).strip()
-    return _fill(_read("layout.html"), {"title": html.escape(source.title), "main": main})
+    layout_values = {
+        "title": html.escape(source.title),
+        "main": main,
+        "dictionary_href": values["dictionary_href"],
+    }
+    return _fill(_read("layout.html"), layout_values)
 
 
 def byte_size_text(size: int) -> str:
@@ -138,14 +162,22 @@ def codec_table() -> str:
     return "\n".join(rows)
 
 
+SIZE_COLUMNS = (*CODINGS, DICTIONARY_CODING)
+
+
 def sizes_table(pages: Mapping[str, Mapping[str, int]]) -> str:
-    """Bytes of each page (label -> coding -> size) per coding; the smallest of a row in bold."""
-    rows = ["<table>", "<tr><th>path<th>" + "<th>".join(CODINGS)]
+    """Bytes of each page (label -> coding -> size) per coding of SIZE_COLUMNS, a coding the
+    page does not come in as "—"; the smallest of a row in bold."""
+    rows = ["<table>", "<tr><th>path<th>" + "<th>".join(SIZE_COLUMNS)]
     for label, sizes in pages.items():
         smallest = min(sizes.values())
         cells = [
-            f"<b>{sizes[coding]:,}</b>" if sizes[coding] == smallest else f"{sizes[coding]:,}"
-            for coding in CODINGS
+            "—"
+            if coding not in sizes
+            else f"<b>{sizes[coding]:,}</b>"
+            if sizes[coding] == smallest
+            else f"{sizes[coding]:,}"
+            for coding in SIZE_COLUMNS
         ]
         rows.append(f"<tr><td>{label}<td>" + "<td>".join(cells))
     rows.append("</table>")
@@ -164,26 +196,36 @@ def encode(
     vary: str = "Accept-Encoding",
     cacheable: bool = True,
     media_type: str = MEDIA_TYPE,
+    cache_control: str = CACHE_CONTROL,
+    extra_headers: Headers = (),
+    dictionary: SiteDictionary | None = None,
 ) -> Page:
     """Compress `page_html` in every coding and build each representation's headers.
 
-    `cacheable=False` (the 404 page) sends no ETag and `Cache-Control: no-cache`: conditional
-    requests apply to 2xx answers only (RFC 9110 §13.2.1).
+    With a `dictionary`, the page also comes in dcz with it, and every representation says
+    `Vary: <vary>, Available-Dictionary` (RFC 9842 §6.2), since which one a client gets then
+    depends on the dictionary it holds. `cacheable=False` (the 404 page) sends no ETag and
+    `Cache-Control: no-cache`: conditional requests apply to 2xx answers only (RFC 9110
+    §13.2.1). `extra_headers` go on full and 304 responses alike.
     """
     identity = page_html.encode("utf-8")
     bodies = {
         IDENTITY: identity,
         **{coding: BODIES.encode(encoding, identity) for coding, encoding in ENCODINGS.items()},
     }
+    if dictionary is not None:
+        bodies[DICTIONARY_CODING] = BODIES.encode_dcz(identity, dictionary.content, DCZ_LEVEL)
+        vary = f"{vary}, Available-Dictionary"
     representations = {}
     for coding, body in bodies.items():
         etag = _etag(coding, body)
         common: list[tuple[bytes, bytes]] = [
             (b"vary", vary.encode()),
-            (b"cache-control", CACHE_CONTROL.encode() if cacheable else b"no-cache"),
+            (b"cache-control", cache_control.encode() if cacheable else b"no-cache"),
         ]
         if cacheable:
             common.append((b"etag", etag.encode()))
+        common.extend(extra_headers)
         headers = [
             (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),
@@ -194,7 +236,9 @@ def encode(
         ]
         representations[coding] = Representation(coding, body, etag, tuple(headers), tuple(common))
     sizes = {coding: len(body) for coding, body in bodies.items()}
-    return Page(source.path, source.title, page_html, representations, sizes)
+    ordinary = {coding: size for coding, size in sizes.items() if coding != DICTIONARY_CODING}
+    with_dictionary = sizes if dictionary is not None else None
+    return Page(source.path, source.title, page_html, representations, ordinary, with_dictionary)
 
 
 def build_assets() -> dict[str, Page]:
@@ -203,16 +247,38 @@ def build_assets() -> dict[str, Page]:
     return {SCRIPT_PATH: encode(source, script_text(), media_type=SCRIPT_MEDIA_TYPE)}
 
 
-def build_site() -> tuple[dict[str, Page], Page]:
-    """Every page by path, and the 404 page; the about page carries the other bodies' sizes."""
+def encode_dictionary(dictionary: SiteDictionary) -> Page:
+    """The dictionary as a resource: every ordinary coding (browsers fetch it in br), a year
+    of caching, and `Use-As-Dictionary` on each answer."""
+    source = PageSource(dictionary.path, "", "site dictionary")
+    return encode(
+        source,
+        dictionary.content.decode("utf-8"),
+        media_type=site_dictionary.MEDIA_TYPE,
+        cache_control=site_dictionary.CACHE_CONTROL,
+        extra_headers=((b"use-as-dictionary", dictionary.use_as_dictionary.encode()),),
+    )
+
+
+def build_site() -> tuple[dict[str, Page], Page, Page]:
+    """Every page by path, the 404 page and the dictionary; the about page carries the other
+    bodies' sizes."""
     values = {
         "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
         "max_upload": byte_size_text(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",
         "codec_table": codec_table(),
+        "dictionary_href": site_dictionary.PLACEHOLDER_HREF,
+        "sizes": "",
     }
+    # The drafts: the 404 page first, then SOURCES, home first since it is usually read before
+    # the dictionary arrives; the pages read after it sit nearer the end, which zstd reaches
+    # with the shortest offsets.
+    sources = [NOT_FOUND_SOURCE, *SOURCES]
+    dictionary = build_dictionary(render(source, values) for source in sources)
+    values["dictionary_href"] = dictionary.href
     pages = {
-        source.path: encode(source, render(source, values))
+        source.path: encode(source, render(source, values), dictionary=dictionary)
         for source in SOURCES
         if source.path != SIZES_SOURCE_PATH
     }
@@ -221,22 +287,30 @@ def build_site() -> tuple[dict[str, Page], Page]:
         render(NOT_FOUND_SOURCE, values),
         vary="Accept, Accept-Encoding",
         cacheable=False,
+        dictionary=dictionary,
     )
+    dictionary_resource = encode_dictionary(dictionary)
     # The about page lists every other body. Its own row is left out on purpose: writing its
     # sizes into it changes them, and the fixed point of that loop was found to cycle (and to
     # cost a second of start-up) whenever a page or a setting changed. Its Content-Length
     # tells its size in whichever coding was sent.
     measured = {
-        **{f"<a href={path}>{path}</a>": page.body_sizes for path, page in pages.items()},
-        "404 page": not_found.body_sizes,
+        **{
+            f"<a href={path}>{path}</a>": page.dictionary_body_sizes or page.body_sizes
+            for path, page in pages.items()
+        },
+        "404 page": not_found.dictionary_body_sizes or not_found.body_sizes,
         **{path: asset.body_sizes for path, asset in ASSETS.items()},
+        "the dictionary": dictionary_resource.body_sizes,
     }
     sizes_source = next(source for source in SOURCES if source.path == SIZES_SOURCE_PATH)
     sizes_values = {**values, "sizes": sizes_table(measured)}
-    pages[SIZES_SOURCE_PATH] = encode(sizes_source, render(sizes_source, sizes_values))
+    pages[SIZES_SOURCE_PATH] = encode(
+        sizes_source, render(sizes_source, sizes_values), dictionary=dictionary
+    )
     ordered = {source.path: pages[source.path] for source in SOURCES}
-    return ordered, not_found
+    return ordered, not_found, dictionary_resource
 
 
 ASSETS = build_assets()
-PAGES, NOT_FOUND_PAGE = build_site()
+PAGES, NOT_FOUND_PAGE, DICTIONARY = build_site()

@@ -21,6 +21,9 @@ from urllib.parse import quote
 from app.benchmark import JobResult, Report
 
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
+# The answer to a POST does not advertise the site's compression dictionary (RFC 9842): it is
+# never fetched again, and every page that leads here already linked to the dictionary.
+DICTIONARY_LINK = "<link rel=compression-dictionary href={{dictionary_href}}>\n"
 NO_VALUE = "—"
 
 COLUMNS = (
@@ -46,7 +49,9 @@ def _split_layout(layout: str) -> tuple[str, str, str]:
 
 
 # Split once; filling by concatenation means a title can never be mistaken for a placeholder.
-_BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(LAYOUT_PATH.read_text(encoding="utf-8"))
+_BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(
+    LAYOUT_PATH.read_text(encoding="utf-8").replace(DICTIONARY_LINK, "")
+)
 
 
 def in_layout(title: str, main: str) -> str:
