@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import settings
 from app.dictionary_transport import (
+    available_dictionary_value,
     dictionary_compression_allowed,
     dictionary_hash,
     parse_available_dictionary,
@@ -35,8 +36,10 @@ SAFE_METHODS = ("GET", "HEAD")
 # all precompressed alike.
 SERVED: dict[str, Page] = {**PAGES, **ASSETS, DICTIONARY.path: DICTIONARY}
 ALLOW = ", ".join(SAFE_METHODS)
-# The SHA-256 a client holding the current dictionary names in Available-Dictionary.
+# The SHA-256 a client holding the current dictionary names in Available-Dictionary, and the
+# value as Chromium writes it: compared first, it spares the parsing (2 µs) on every request.
 DICTIONARY_DIGEST = dictionary_hash(DICTIONARY.representations["identity"].body)
+DICTIONARY_FIELD_VALUE = available_dictionary_value(DICTIONARY_DIGEST)
 
 
 def _joined(previous: str | None, value: bytes) -> str:
@@ -59,9 +62,10 @@ class NegotiationFields:
     def holds_site_dictionary(self) -> bool:
         """True when the client names the current site dictionary and RFC 9842's readability
         rules let this response use it (app/dictionary_transport.py)."""
-        if self.available_dictionary is None:
+        value = self.available_dictionary
+        if value is None:
             return False
-        if parse_available_dictionary(self.available_dictionary) != DICTIONARY_DIGEST:
+        if value != DICTIONARY_FIELD_VALUE and parse_available_dictionary(value) != DICTIONARY_DIGEST:
             return False
         return dictionary_compression_allowed(
             self.sec_fetch_site, self.sec_fetch_mode, self.origin, settings.cors_allow_origin
