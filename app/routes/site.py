@@ -65,8 +65,9 @@ class NegotiationFields:
         value = self.available_dictionary
         if value is None:
             return False
-        if value != DICTIONARY_FIELD_VALUE and parse_available_dictionary(value) != DICTIONARY_DIGEST:
-            return False
+        if value != DICTIONARY_FIELD_VALUE:
+            if parse_available_dictionary(value) != DICTIONARY_DIGEST:
+                return False
         return dictionary_compression_allowed(
             self.sec_fetch_site, self.sec_fetch_mode, self.origin, settings.cors_allow_origin
         )
