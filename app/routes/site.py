@@ -63,11 +63,11 @@ class NegotiationFields:
         """True when the client names the current site dictionary and RFC 9842's readability
         rules let this response use it (app/dictionary_transport.py)."""
         value = self.available_dictionary
-        if value is None:
+        names_it = value is not None and (
+            value == DICTIONARY_FIELD_VALUE or parse_available_dictionary(value) == DICTIONARY_DIGEST
+        )
+        if not names_it:
             return False
-        if value != DICTIONARY_FIELD_VALUE:
-            if parse_available_dictionary(value) != DICTIONARY_DIGEST:
-                return False
         return dictionary_compression_allowed(
             self.sec_fetch_site, self.sec_fetch_mode, self.origin, settings.cors_allow_origin
         )
