@@ -48,6 +48,12 @@ def _joined(previous: str | None, value: bytes) -> str:
     return text if previous is None else f"{previous}, {text}"
 
 
+def _names_the_site_dictionary(available_dictionary: str) -> bool:
+    if available_dictionary == DICTIONARY_FIELD_VALUE:
+        return True
+    return parse_available_dictionary(available_dictionary) == DICTIONARY_DIGEST
+
+
 @dataclass
 class NegotiationFields:
     """The request fields the site's answer depends on, None where absent."""
@@ -63,10 +69,7 @@ class NegotiationFields:
         """True when the client names the current site dictionary and RFC 9842's readability
         rules let this response use it (app/dictionary_transport.py)."""
         value = self.available_dictionary
-        names_it = value is not None and (
-            value == DICTIONARY_FIELD_VALUE or parse_available_dictionary(value) == DICTIONARY_DIGEST
-        )
-        if not names_it:
+        if value is None or not _names_the_site_dictionary(value):
             return False
         return dictionary_compression_allowed(
             self.sec_fetch_site, self.sec_fetch_mode, self.origin, settings.cors_allow_origin
