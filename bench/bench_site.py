@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import statistics
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -190,7 +191,7 @@ def timing_table() -> str:
         baseline_name = "hello world: FastAPI + Mangum defaults (baseline)"
         br_name = "handler.handler: this app, GET / (br)"
         dcz_name = "handler.handler: this app, GET /api (dcz, dictionary held)"
-        candidates = {
+        candidates: dict[str, tuple[Any, dict[str, Any]]] = {
             "floor: bare handler, precomputed dict": (floor, event),
             baseline_name: (Mangum(hello_world()), event),
             br_name: (handler.handler, event),
@@ -202,9 +203,7 @@ def timing_table() -> str:
             for name, (candidate, candidate_event) in candidates.items():
                 result = candidate(candidate_event, context)
                 assert result["statusCode"] == 200, (name, result)
-                rounds[name].append(
-                    time_calls(lambda c=candidate, e=candidate_event: c(e, context), CALLS)
-                )
+                rounds[name].append(time_calls(partial(candidate, candidate_event, context), CALLS))
 
     medians = {name: statistics.median(t.median_us for t in runs) for name, runs in rounds.items()}
     baseline = medians[baseline_name]

@@ -32,7 +32,8 @@ def _zopfli() -> ModuleType | None:
         import zopfli.zopfli
     except ImportError:
         return None
-    return zopfli.zopfli
+    module: ModuleType = zopfli.zopfli
+    return module
 
 
 def zopfli_available() -> bool:
