@@ -177,7 +177,7 @@ def timing_table() -> str:
         expected_body = PAGES["/"].representations["br"].body
         assert base64.b64decode(precomputed["body"]) == expected_body
 
-        def floor(event: dict, context: object) -> dict:
+        def floor(event: dict[str, Any], context: object) -> dict[str, Any]:
             return precomputed
 
         dcz_event = build_event(
