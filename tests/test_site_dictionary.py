@@ -12,6 +12,7 @@ import hashlib
 import re
 
 import pytest
+import zstandard
 from fastapi.testclient import TestClient
 from lambda_events import invoke
 from test_website import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
@@ -222,3 +223,15 @@ def test_every_page_in_dcz_fits_the_original_tinysites_body(path: str, shape: st
     assert response.is_base64_encoded
     assert len(response.body) <= ORIGINAL_TINYSITE_BODY_BYTES
     assert dcz_decompress(response.body, DICTIONARY_BYTES) == PAGES[path].html.encode()
+
+
+def test_no_compression_happens_per_request_with_the_dictionary(
+    monkeypatch: pytest.MonkeyPatch, client: TestClient
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compressed during a request")
+
+    monkeypatch.setattr(zstandard, "ZstdCompressor", refuse)
+    for path in SITE_PATHS:
+        response = raw_request(client, path, HOLDS_IT)
+        assert response.body == PAGES[path].representations["dcz"].body
