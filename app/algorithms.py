@@ -10,19 +10,13 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import brotli
 import zstandard  # always installed: its parameter tables give zstd's memory estimate
-
-try:  # Python 3.14+ ships zstd; before that the zstandard package wraps the same libzstd.
-    from compression import zstd as _stdlib_zstd  # type: ignore[import-not-found]
-except ImportError:
-    _stdlib_zstd = None
-
-ZSTD_LIBRARY = "compression.zstd" if _stdlib_zstd is not None else "zstandard"
 
 MiB = 1024 * 1024
 
@@ -63,17 +57,29 @@ def _deflate_raw(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _zstd_compress(data: bytes, level: int) -> bytes:
-    if _stdlib_zstd is not None:
-        return _stdlib_zstd.compress(data, level)
+def _zstandard_compress(data: bytes, level: int) -> bytes:
     # One-shot compress() records the content size in the frame, as the zstd tool does.
     return zstandard.ZstdCompressor(level=level).compress(data)
 
 
-def _zstd_decompress(data: bytes) -> bytes:
-    if _stdlib_zstd is not None:
-        return _stdlib_zstd.decompress(data)
+def _zstandard_decompress(data: bytes) -> bytes:
     return zstandard.ZstdDecompressor().decompress(data)
+
+
+# Python 3.14+ ships zstd (PEP 784); before that the zstandard package wraps the same libzstd.
+# A version check rather than a bare try, so that mypy types whichever branch its
+# --python-version reaches (the Lambda runtime, 3.13, and the test machine's 3.11 take the else).
+ZSTD_LIBRARY = "zstandard"
+_zstd_compress: Callable[[bytes, int], bytes] = _zstandard_compress
+_zstd_decompress: Callable[[bytes], bytes] = _zstandard_decompress
+if sys.version_info >= (3, 14):
+    try:
+        from compression import zstd as stdlib_zstd
+    except ImportError:  # PEP 784 leaves the module out of a CPython built without libzstd
+        pass
+    else:
+        ZSTD_LIBRARY = "compression.zstd"
+        _zstd_compress, _zstd_decompress = stdlib_zstd.compress, stdlib_zstd.decompress
 
 
 # Working memory of each compressor, from its library's parameters where they are exposed and

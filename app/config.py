@@ -50,7 +50,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
     """Build Settings from `environ`; raises ValueError naming the variable that is malformed."""
     defaults = Settings()
 
-    def number(name: str, default: float, kind: type) -> float:
+    def number(name: str, default: float, kind: type[float]) -> float:
         raw = environ.get(name, "").strip()
         if not raw:
             return default

@@ -21,6 +21,22 @@ _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 HEADER_NAME_LIST = re.compile(rf"[ \t]*{_TOKEN}(?:[ \t]*,[ \t]*{_TOKEN})*[ \t]*")
 
 
+def cors_response_headers(allow_origin: str) -> dict[str, str]:
+    """The CORS headers every answer carries, by lower-case name: the one list of them.
+
+    CORSMiddleware adds them to the app's responses and preflight answers; app/lambda_adapter.py
+    puts them on the results it makes itself, which never pass through the app. With a fixed
+    origin instead of "*", the answer depends on Origin, so caches must key on it (Vary).
+    """
+    headers = {
+        "access-control-allow-origin": allow_origin,
+        "access-control-expose-headers": EXPOSED_HEADERS,
+    }
+    if allow_origin != "*":
+        headers["vary"] = "Origin"
+    return headers
+
+
 class CORSMiddleware:
     """Adds Access-Control-Allow-Origin to every HTTP response and answers OPTIONS itself.
 
@@ -30,10 +46,12 @@ class CORSMiddleware:
 
     def __init__(self, app: ASGIApp, allow_origin: str = "*") -> None:
         self.app = app
-        self.allow_origin = allow_origin
+        cors_headers = cors_response_headers(allow_origin)
+        # Vary is merged into the response's own Vary rather than sent twice.
+        self.vary = cors_headers.pop("vary", None)
         self.response_headers = [
-            (b"access-control-allow-origin", allow_origin.encode("latin-1")),
-            (b"access-control-expose-headers", EXPOSED_HEADERS.encode()),
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in cors_headers.items()
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,8 +65,8 @@ class CORSMiddleware:
         async def send_with_cors_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", ()), *self.response_headers]
-                if self.allow_origin != "*":
-                    MutableHeaders(scope=message).add_vary_header("Origin")
+                if self.vary is not None:
+                    MutableHeaders(scope=message).add_vary_header(self.vary)
             await send(message)
 
         await self.app(scope, receive, send_with_cors_headers)
@@ -66,7 +84,7 @@ class CORSMiddleware:
             (b"access-control-max-age", str(PREFLIGHT_MAX_AGE_SECONDS).encode()),
             (b"allow", ALLOWED_METHODS.encode()),
         ]
-        if self.allow_origin != "*":
-            headers.append((b"vary", b"Origin"))
+        if self.vary is not None:
+            headers.append((b"vary", self.vary.encode("latin-1")))
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})

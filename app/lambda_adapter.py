@@ -11,6 +11,18 @@
   headers of the wrong type, no method) gets a 400 problem+json result with the CORS headers,
   never an exception: Mangum would raise, or worse, guess (its decoder drops invalid base64
   characters, and the string "false" is truthy).
+- Lambda@Edge events (CloudFront's viewer/origin request and response triggers) are declined
+  with a 501 problem in Lambda@Edge's own result shape, so that CloudFront shows it to the
+  viewer instead of failing on a result it cannot read. Serving them is not worth a third
+  result format, for a deployment this project does not make (template.yaml puts API Gateway
+  in front; CloudFront can sit in front of that stage with no function at the edge):
+  * Mangum answers them with `isBase64Encoded`, a field CloudFront ignores: it reads
+    `bodyEncoding`, and takes a body without it as text, so every compressed or binary body
+    would reach the viewer as base64 characters (CloudFront Developer Guide, "Generating HTTP
+    responses in request triggers");
+  * CloudFront passes a request body only with its "include body" option and cuts it at 40 KB
+    (viewer request) or 1 MB (origin request), marking it `inputTruncated`: /compress would
+    benchmark the first megabyte of a 4 MiB upload.
 """
 
 from __future__ import annotations
@@ -20,14 +32,14 @@ import binascii
 import json
 import logging
 import re
+from http import HTTPStatus
 from typing import Any
 
 from mangum import Mangum
-from mangum.types import LambdaContext
-from starlette.types import ASGIApp
+from mangum.types import ASGI, LambdaContext
 
 from app.config import settings
-from app.cors import EXPOSED_HEADERS
+from app.cors import cors_response_headers
 from app.problems import PROBLEM_MEDIA_TYPE, Problem, problem_response
 
 logger = logging.getLogger("app.lambda")
@@ -44,12 +56,26 @@ TEXT_MEDIA_TYPES = [
 ]
 
 
+# The CloudFront triggers a Lambda@Edge function can have (config.eventType).
+CLOUDFRONT_EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
+
 # RFC 9110 §9.1: a method is a token (§5.6.2).
 METHOD_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 class MalformedEvent(ValueError):
     """An HTTP event that breaks the shape AWS documents; answered 400, never served."""
+
+
+def is_lambda_at_edge_event(event: object) -> bool:
+    """True for an event from a CloudFront trigger: a record at Records[0] with a `cf` member."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and isinstance(records[0], dict)
+        and "cf" in records[0]
+    )
 
 
 def describe_non_http_event(event: object) -> str:
@@ -126,6 +152,15 @@ def _checked_http_event(event: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
+def _problem_headers() -> dict[str, str]:
+    """The headers of a problem the adapter answers itself: the app's CORS headers included."""
+    return {"content-type": PROBLEM_MEDIA_TYPE, **cors_response_headers(settings.cors_allow_origin)}
+
+
+def _problem_body(problem: Problem) -> str:
+    return bytes(problem_response(problem).body).decode()
+
+
 def _malformed_event_result(
     event: dict[str, Any], context: LambdaContext, detail: str
 ) -> dict[str, Any]:
@@ -135,16 +170,10 @@ def _malformed_event_result(
     problem = Problem(
         400, detail, type="/problems/malformed-event", title="Malformed Lambda HTTP event"
     )
-    headers = {
-        "content-type": PROBLEM_MEDIA_TYPE,
-        "access-control-allow-origin": settings.cors_allow_origin,
-        "access-control-expose-headers": EXPOSED_HEADERS,
-    }
-    if settings.cors_allow_origin != "*":
-        headers["vary"] = "Origin"
+    headers = _problem_headers()
     result: dict[str, Any] = {
         "statusCode": problem.status,
-        "body": problem_response(problem).body.decode(),
+        "body": _problem_body(problem),
         "isBase64Encoded": False,
     }
     # ALB with multi-value headers on reads only multiValueHeaders (Mangum's rule too).
@@ -155,15 +184,49 @@ def _malformed_event_result(
     return result
 
 
+def _lambda_at_edge_declined_result(event: dict[str, Any]) -> dict[str, Any]:
+    """The 501 problem as a CloudFront generated response (status a string, header lists).
+
+    The body is JSON text, so `bodyEncoding` is "text"; its few hundred bytes fit the smallest
+    generated-response quota (40 KB, viewer request).
+    """
+    cf = event["Records"][0]["cf"]
+    config = cf.get("config") if isinstance(cf, dict) else None
+    event_type = config.get("eventType") if isinstance(config, dict) else None
+    if event_type not in CLOUDFRONT_EVENT_TYPES:  # named in the detail only when it is known
+        event_type = None
+    logger.info(json.dumps({"event": "lambda-at-edge-declined", "eventType": event_type}))
+    problem = Problem(
+        501,
+        f"This function serves API Gateway, ALB and Function URL events, not CloudFront's "
+        f"{event_type or 'Lambda@Edge'} events: put the API Gateway stage behind CloudFront as "
+        "its origin instead of this function at the edge.",
+        type="/problems/unsupported-event",
+        title="Lambda@Edge is not supported",
+    )
+    return {
+        "status": str(problem.status),
+        "statusDescription": HTTPStatus(problem.status).phrase,
+        "headers": {
+            name: [{"key": name, "value": value}] for name, value in _problem_headers().items()
+        },
+        "body": _problem_body(problem),
+        "bodyEncoding": "text",
+    }
+
+
 class LambdaAdapter:
     """The Lambda handler: `adapter(event, context)` returns the Lambda result dict."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGI) -> None:
         self.mangum = Mangum(app, lifespan="off", text_mime_types=TEXT_MEDIA_TYPES)
 
     def is_http_event(self, event: object, context: LambdaContext) -> bool:
-        """True for every event shape Mangum can serve (API Gateway v1/v2, ALB, URL, Edge)."""
-        if not isinstance(event, dict):
+        """True for the event shapes served: API Gateway REST (1.0) and HTTP (2.0), ALB, URL.
+
+        False for Lambda@Edge events, which Mangum would take (see the module's docstring).
+        """
+        if not isinstance(event, dict) or is_lambda_at_edge_event(event):
             return False
         try:
             self.mangum.infer(event, context)
@@ -172,6 +235,8 @@ class LambdaAdapter:
         return True
 
     def __call__(self, event: Any, context: LambdaContext) -> dict[str, Any]:
+        if is_lambda_at_edge_event(event):
+            return _lambda_at_edge_declined_result(event)
         if not self.is_http_event(event, context):
             kind = describe_non_http_event(event)
             logger.info(json.dumps({"event": "non-http", "kind": kind}))

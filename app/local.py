@@ -55,11 +55,13 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
+            assert isinstance(node, yaml.MappingNode)  # YAML's third and last kind of node
             value = loader.construct_mapping(node, deep=True)
         return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
 
     CloudFormationLoader.add_multi_constructor("!", intrinsic)
-    return yaml.load(path.read_text(), Loader=CloudFormationLoader)
+    template: dict[str, Any] = yaml.load(path.read_text(), Loader=CloudFormationLoader)
+    return template
 
 
 @dataclass(frozen=True)

@@ -33,4 +33,5 @@ def return_big_buffers_to_the_os() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    return mallopt(M_MMAP_THRESHOLD, BIG_BUFFER_BYTES) == 1
+    accepted: int = mallopt(M_MMAP_THRESHOLD, BIG_BUFFER_BYTES)  # mallopt(3): 1 on success
+    return accepted == 1

@@ -21,6 +21,20 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 logger = logging.getLogger("app.problems")
 
+# The longest request path the service repeats back, in a 404's or 405's detail and in its log
+# lines (app/request_log.py). Every route and page here is under 20 characters; a Lambda event or
+# uvicorn hands over paths of 64 KiB (tests/test_hostile_requests.py), which echoed whole make a
+# 64 KiB problem body and a 64 KiB log line per request (CloudWatch Logs bills by the byte).
+ECHOED_PATH_MAX_CHARS = 256
+
+
+def echoed_path(path: str) -> str:
+    """`path` as the service repeats it: whole up to ECHOED_PATH_MAX_CHARS characters, else its
+    first ECHOED_PATH_MAX_CHARS, "..." and the full length, so a reader can tell it was cut."""
+    if len(path) <= ECHOED_PATH_MAX_CHARS:
+        return path
+    return f"{path[:ECHOED_PATH_MAX_CHARS]}... ({len(path)} characters)"
+
 
 class Problem(Exception):
     """An error the client can act on: HTTP status, a type URI, a title and a precise detail.
@@ -80,9 +94,9 @@ async def http_exception_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404:
-        detail = f"No resource at {request.url.path}."
+        detail = f"No resource at {echoed_path(request.url.path)}."
     elif exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}."
+        detail = f"{request.method} is not allowed on {echoed_path(request.url.path)}."
     return problem_response(Problem(exc.status_code, detail, headers=dict(exc.headers or {})))
 
 
@@ -141,12 +155,20 @@ def _document_problems(app: FastAPI) -> None:
                 responses = operation.setdefault("responses", {})
                 if "422" in responses:
                     responses["422"] = {"description": "The request is not valid", **problem}
+                for status, documented in list(responses.items()):
+                    # A route's own 4xx/5xx, described (and given examples) by the route: new
+                    # dicts, as the route's may be shared constants (app/upload.py).
+                    if status[0] in "45":
+                        content = documented.get("content", {})
+                        body = {**content.get(PROBLEM_MEDIA_TYPE, {}), **problem_body}
+                        content = {**content, PROBLEM_MEDIA_TYPE: body}
+                        responses[status] = {**documented, "content": content}
                 responses.setdefault("4XX", {"description": "A client error", **problem})
                 responses.setdefault("5XX", {"description": "A server error", **problem})
         app.openapi_schema = schema
         return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI documents replacing it
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -183,9 +205,12 @@ class UnhandledErrorMiddleware:
         except ClientDisconnect:
             # The client hung up before its body was complete (under uvicorn; Lambda delivers
             # whole bodies): no one is left to answer, and it is not the server's error.
-            logger.info("client disconnected during %s %s", scope["method"], scope["path"])
+            path = echoed_path(scope["path"])
+            logger.info("client disconnected during %s %s", scope["method"], path)
         except Exception:
-            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            logger.exception(
+                "unhandled error in %s %s", scope["method"], echoed_path(scope["path"])
+            )
             if response_started:
                 raise
             await problem_response(internal_error_problem())(scope, receive, send)

@@ -9,6 +9,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.problems import echoed_path
+
 logger = logging.getLogger("app.request")
 
 
@@ -53,7 +55,7 @@ class RequestLogMiddleware:
             line = {
                 "requestId": getattr(context, "aws_request_id", None),
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": echoed_path(scope["path"]),  # cut at 256 characters: app/problems.py
                 "status": status,
                 "durationMs": round((time.perf_counter() - started) * 1000, 3),
             }

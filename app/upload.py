@@ -12,12 +12,15 @@ raw bytes (`application/octet-stream`). Guarantees:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 
-from app.problems import Problem
+from app.problems import PROBLEM_MEDIA_TYPE, Problem
 
 FILE_FIELDS = ("file", "fileUpload")
 TEXT_FIELDS = ("text", "textEntry")
@@ -56,6 +59,39 @@ def no_input_problem(detail: str = "") -> Problem:
         type="/problems/no-input",
         title="No input",
     )
+
+
+def malformed_form_problem(reason: str) -> Problem:
+    """The 400 for a form body the parser rejects; `reason` is the parser's, naming the rule
+    broken or the limit passed (no boundary, a part without a name, over 1,000 fields, ...)."""
+    return Problem(
+        400,
+        f"The form body cannot be parsed: {reason}",
+        type="/problems/malformed-form",
+        title="Malformed form body",
+    )
+
+
+# The 400 of every route that reads an upload, for its OpenAPI `responses` (app/problems.py adds
+# the Problem schema): each problem type of reading one, with an example made by this module.
+UPLOAD_BAD_REQUEST_RESPONSE: dict[str, Any] = {
+    "description": "The request cannot be read: no input, a form body that cannot be parsed, "
+    "or (type /problems/bad-codec-spec) an unknown codec or level.",
+    "content": {
+        PROBLEM_MEDIA_TYPE: {
+            "examples": {
+                problem.type.removeprefix("/problems/"): {
+                    "summary": problem.title,
+                    "value": problem.to_dict(),
+                }
+                for problem in (
+                    malformed_form_problem("Missing boundary in multipart."),
+                    no_input_problem(),
+                )
+            }
+        }
+    },
+}
 
 
 def _media_type(request: Request) -> str:
@@ -120,7 +156,13 @@ def _is_given(value: UploadFile | str) -> bool:
 
 
 async def _read_form(request: Request, limit: int) -> Upload:
-    form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
+    try:
+        form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
+    except (HTTPException, MultiPartException) as error:
+        # Starlette re-raises python-multipart's MultiPartException as a plain 400 HTTPException
+        # (about:blank) when the request belongs to an app, and as itself otherwise.
+        reason = error.detail if isinstance(error, HTTPException) else error.message
+        raise malformed_form_problem(reason) from None
     try:
         given = [
             (name, value)

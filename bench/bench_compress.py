@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from corpora import MiB, python_source
 from lambda_events import FakeLambdaContext, build_event
@@ -43,7 +44,7 @@ BOUNDARY = "----CompressTestBench"
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def maximal_upload_event(query: str = "") -> dict:
+def maximal_upload_event(query: str = "") -> dict[str, Any]:
     """An HTTP API event POSTing the largest accepted file as multipart, base64-encoded."""
     data = python_source(settings.max_upload_bytes)
     head = (
@@ -78,8 +79,8 @@ def job_seconds(data: bytes) -> tuple[dict[str, float], float]:
 
 
 def request_seconds(
-    event: dict, memory_budget_mb: float | None = None
-) -> tuple[float, float, dict]:
+    event: dict[str, Any], memory_budget_mb: float | None = None
+) -> tuple[float, float, dict[str, Any]]:
     """Wall and CPU seconds (all threads) of one request through handler.handler, its report.
 
     `memory_budget_mb` stands in for MEMORY_BUDGET_MB (default: the configured one).
@@ -88,15 +89,19 @@ def request_seconds(
 
     # A context with time to spare: the budget is then settings.budget_seconds, as under uvicorn.
     context = FakeLambdaContext(remaining_ms=900_000)
-    configured = app.benchmark.settings
+    # app.benchmark reads the budget from its module global `settings`: swapped for the run.
+    benchmark_globals = vars(app.benchmark)
+    configured = benchmark_globals["settings"]
     if memory_budget_mb is not None:
-        app.benchmark.settings = dataclasses.replace(configured, memory_budget_mb=memory_budget_mb)
+        benchmark_globals["settings"] = dataclasses.replace(
+            configured, memory_budget_mb=memory_budget_mb
+        )
     cpu_started = process_cpu_seconds()
     started = time.perf_counter()
     try:
         result = handler.handler(event, context)
     finally:
-        app.benchmark.settings = configured
+        benchmark_globals["settings"] = configured
     elapsed = time.perf_counter() - started
     assert result["statusCode"] == 200, result
     return elapsed, process_cpu_seconds() - cpu_started, json.loads(result["body"])
@@ -217,7 +222,8 @@ def peak_rss_mb(query: str, environ: dict[str, str] | None = None) -> list[float
         )
     finally:
         os.unlink(event_file.name)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    samples: list[float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return samples
 
 
 def memory_section() -> str:

@@ -11,6 +11,10 @@ Rows, all in one run on the same REST API (payload 1.0) event for GET /health:
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from fastapi import FastAPI
 from lambda_events import FakeLambdaContext, build_event
 from mangum import Mangum
@@ -45,10 +49,10 @@ def run() -> str:
         context = FakeLambdaContext()
         precomputed = handler.handler(event, context)
 
-        def floor(event: dict, context: object) -> dict:
+        def floor(event: dict[str, Any], context: FakeLambdaContext) -> dict[str, Any]:
             return precomputed
 
-        candidates = {
+        candidates: dict[str, Callable[[dict[str, Any], FakeLambdaContext], dict[str, Any]]] = {
             "floor: bare handler, precomputed dict": floor,
             "hello world: FastAPI + Mangum defaults (baseline)": Mangum(
                 hello_world(async_route=False)
@@ -63,7 +67,7 @@ def run() -> str:
         for name, candidate in candidates.items():
             result = candidate(event, context)
             assert result["statusCode"] == 200, (name, result)
-            timings[name] = time_calls(lambda c=candidate: c(event, context), CALLS)
+            timings[name] = time_calls(functools.partial(candidate, event, context), CALLS)
 
     baseline = timings["hello world: FastAPI + Mangum defaults (baseline)"].median_us
     rows = [

@@ -24,14 +24,18 @@ from __future__ import annotations
 
 import base64
 import statistics
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from lambda_events import FakeLambdaContext, build_event
 from mangum import Mangum
 from timing import Timings, markdown_table, request_log_to_devnull, time_calls
+
+if TYPE_CHECKING:
+    from app.lambda_adapter import LambdaAdapter
 
 CALLS = 3000
 ROUNDS = 3
@@ -58,7 +62,7 @@ def hello_world() -> FastAPI:
     return app
 
 
-def page_as_fastapi_route() -> object:
+def page_as_fastapi_route() -> LambdaAdapter:
     """This app's middleware and adapter, with GET / as an ordinary FastAPI route."""
     from app.cors import CORSMiddleware
     from app.lambda_adapter import LambdaAdapter
@@ -177,7 +181,7 @@ def timing_table() -> str:
         expected_body = PAGES["/"].representations["br"].body
         assert base64.b64decode(precomputed["body"]) == expected_body
 
-        def floor(event: dict[str, Any], context: object) -> dict[str, Any]:
+        def floor(event: dict[str, Any], context: FakeLambdaContext) -> dict[str, Any]:
             return precomputed
 
         dcz_event = build_event(
@@ -191,7 +195,8 @@ def timing_table() -> str:
         baseline_name = "hello world: FastAPI + Mangum defaults (baseline)"
         br_name = "handler.handler: this app, GET / (br)"
         dcz_name = "handler.handler: this app, GET /api (dcz, dictionary held)"
-        candidates: dict[str, tuple[Any, dict[str, Any]]] = {
+        Handler = Callable[[dict[str, Any], FakeLambdaContext], dict[str, Any]]
+        candidates: dict[str, tuple[Handler, dict[str, Any]]] = {
             "floor: bare handler, precomputed dict": (floor, event),
             baseline_name: (Mangum(hello_world()), event),
             br_name: (handler.handler, event),

@@ -7,11 +7,17 @@ standard library.
 Standard library only, like the Lambda runtime's own bootstrap.
 """
 
+from __future__ import annotations
+
 import json
 import sys
 import sysconfig
 import time
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for mypy only: at run time this script sees the artifact and the stdlib
+    from mangum.types import LambdaCognitoIdentity, LambdaMobileClientContext
 
 started = time.perf_counter()
 artifact = sys.argv[1]
@@ -20,12 +26,19 @@ events = json.loads(sys.stdin.read())
 
 
 class Context:
-    """What the Lambda runtime passes: a request id and a 29 s deadline (template Timeout)."""
+    """What the Lambda runtime passes (mangum.types.LambdaContext), with a 29 s deadline (the
+    template's Timeout)."""
 
     def __init__(self) -> None:
         self.aws_request_id = str(uuid.uuid4())
         self.function_name = "CompressTestFunction"
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:CompressTest"
         self.memory_limit_in_mb = 1769
+        self.log_group_name = "/aws/lambda/CompressTestFunction"
+        self.log_stream_name = "2026/12/01/[$LATEST]0123456789abcdef0123456789abcdef"
+        self.identity: LambdaCognitoIdentity | None = None
+        self.client_context: LambdaMobileClientContext | None = None
         self.deadline = time.monotonic() + 29
 
     def get_remaining_time_in_millis(self) -> int:
@@ -52,15 +65,15 @@ outside = sorted(
     name
     for name, module in list(sys.modules.items())
     if name != "__main__"
-    and (getattr(module, "__file__", None) or "").startswith("/")
-    and not module.__file__.startswith((artifact, stdlib))
+    and (path := getattr(module, "__file__", None) or "").startswith("/")
+    and not path.startswith((artifact, stdlib))
 )
 cached = [
-    module.__spec__.cached
+    spec.cached
     for module in list(sys.modules.values())
-    if getattr(module, "__spec__", None) is not None
-    and module.__spec__.cached
-    and (module.__spec__.origin or "").startswith(artifact)
+    if (spec := getattr(module, "__spec__", None)) is not None
+    and spec.cached
+    and (spec.origin or "").startswith(artifact)
 ]
 print(
     json.dumps(

@@ -23,4 +23,5 @@ def client() -> Iterator[TestClient]:
 @pytest.fixture(params=SHAPES)
 def shape(request: pytest.FixtureRequest) -> str:
     """Each Lambda HTTP event shape AWS sends."""
-    return request.param
+    shape: str = request.param
+    return shape

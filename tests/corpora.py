@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import random
 import sysconfig
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def incompressible(size: int) -> bytes:
     return random.Random(20261123).randbytes(size)
 
 
-SMALL_SAMPLES = {
+SMALL_SAMPLES: dict[str, Callable[[], bytes]] = {
     "python-source": lambda: python_source(48 * 1024),
     "gzip-file": already_gzipped,
     "random-bytes": lambda: incompressible(32 * 1024),

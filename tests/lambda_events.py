@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mangum.types import LambdaCognitoIdentity, LambdaMobileClientContext
+
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 SHAPES = ("apigw-rest-v1", "apigw-http-v2", "alb", "alb-multivalue", "function-url")
 
@@ -24,12 +26,18 @@ HeaderInput = Mapping[str, str] | Iterable[tuple[str, str]]
 
 @dataclass
 class FakeLambdaContext:
-    """The attributes of the Lambda context object that the app reads, with a real deadline."""
+    """The Lambda context object (mangum.types.LambdaContext), with a real deadline."""
 
     remaining_ms: float = 30_000.0
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_name: str = "compresstest"
     memory_limit_in_mb: int = 1769
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:compresstest"
+    log_group_name: str = "/aws/lambda/compresstest"
+    log_stream_name: str = "2026/12/01/[$LATEST]0123456789abcdef0123456789abcdef"
+    identity: LambdaCognitoIdentity | None = None
+    client_context: LambdaMobileClientContext | None = None
     _deadline: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -41,7 +49,8 @@ class FakeLambdaContext:
 
 def load_shape(shape: str) -> dict[str, Any]:
     """The event exactly as AWS publishes it."""
-    return json.loads((EVENTS_DIR / f"{shape}.json").read_text())
+    event: dict[str, Any] = json.loads((EVENTS_DIR / f"{shape}.json").read_text())
+    return event
 
 
 def _pairs(headers: HeaderInput) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import sys
 import zlib
 from collections.abc import Callable
 
@@ -23,8 +24,8 @@ from app.algorithms import (
 
 
 def _zstd_direct(data: bytes, level: int) -> bytes:
-    if ZSTD_LIBRARY == "compression.zstd":
-        from compression import zstd  # type: ignore[import-not-found]
+    if sys.version_info >= (3, 14) and ZSTD_LIBRARY == "compression.zstd":
+        from compression import zstd
 
         return zstd.compress(data, level)
     import zstandard

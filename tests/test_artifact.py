@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lambda_events import build_event, invoke, read_result
@@ -53,7 +54,7 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(artifact: Path) -> dict:
+def served(artifact: Path) -> dict[str, Any]:
     events = [
         build_event(shape, method=method, path=path, query=query, headers=headers, body=body)
         for shape, method, path, query, headers, body in REQUESTS
@@ -91,7 +92,7 @@ def test_every_module_has_unchecked_bytecode_for_python_3_13(artifact: Path) -> 
 
 
 def test_a_clean_interpreter_imports_only_the_artifact_and_the_standard_library(
-    artifact: Path, served: dict
+    artifact: Path, served: dict[str, Any]
 ) -> None:
     assert not served["site_imported"]
     assert served["modules_outside"] == []
@@ -103,7 +104,9 @@ def test_a_clean_interpreter_imports_only_the_artifact_and_the_standard_library(
 
 
 @pytest.mark.parametrize("index", range(len(REQUESTS)))
-def test_the_artifact_answers_as_the_app_does_in_process(served: dict, index: int) -> None:
+def test_the_artifact_answers_as_the_app_does_in_process(
+    served: dict[str, Any], index: int
+) -> None:
     shape, method, path, query, headers, body = REQUESTS[index]
     from_artifact = read_result(served["results"][index])
     in_process = invoke(shape, method=method, path=path, query=query, headers=headers, body=body)
@@ -167,7 +170,7 @@ print(json.dumps({
 """
 
 
-def probe_encoded_bodies(artifact: Path, env: dict[str, str] | None = None) -> dict:
+def probe_encoded_bodies(artifact: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """CACHE_PROBE's report, run by a clean Python 3.13 on `artifact` with `env` added."""
     probe = subprocess.run(
         [str(lambda_python()), "-I", "-S", "-B", "-c", CACHE_PROBE, str(artifact)],
@@ -177,7 +180,8 @@ def probe_encoded_bodies(artifact: Path, env: dict[str, str] | None = None) -> d
         check=False,
     )
     assert probe.returncode == 0, probe.stderr
-    return json.loads(probe.stdout.splitlines()[-1])
+    report: dict[str, Any] = json.loads(probe.stdout.splitlines()[-1])
+    return report
 
 
 def test_the_artifact_ships_the_site_encoded_and_importing_finds_every_body(

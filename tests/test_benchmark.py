@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import time
+from typing import Any
 
 import pytest
 from corpora import MiB, already_gzipped, incompressible, python_source
@@ -39,8 +40,9 @@ RESULT_FIELDS = [
 ]
 
 
-def _as_json(report: Report) -> dict:
-    return json.loads(json.dumps(dataclasses.asdict(report), allow_nan=False))
+def _as_json(report: Report) -> dict[str, Any]:
+    as_json: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(report), allow_nan=False))
+    return as_json
 
 
 def test_report_has_the_fields_of_the_issue_and_exact_sizes() -> None:
@@ -224,7 +226,7 @@ HEAVY = [("brotli", 11), ("xz", 6), ("zstd", 22)]
 LIGHT = [("gzip", level) for level in range(1, 10)] + [("deflate", 1), ("zstd", 1)]
 
 
-def _run_recording(data: bytes, memory_budget: int) -> tuple[Report, list, list]:
+def _run_recording(data: bytes, memory_budget: int) -> tuple[Report, list[Any], list[Any]]:
     spans: list[tuple[str, float, float]] = []
     jobs = [(_timed(CODECS[name], len(data), spans), level) for name, level in HEAVY + LIGHT]
     report = benchmark(data, jobs, Budget(60), workers=2, memory_budget=memory_budget)

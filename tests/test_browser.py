@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from loopback_server import LoopbackServer
@@ -47,7 +48,7 @@ def heading_of(html: str) -> str:
     return parser.text
 
 
-def new_page(browser: Browser, accept_encoding: str, **options: object) -> Page:
+def new_page(browser: Browser, accept_encoding: str, **options: Any) -> Page:
     """A page in a new context that asks for `accept_encoding` and never gets the site
     dictionary: once it held it, Chromium would add dcz to every request (that path is
     tests/test_browser_dictionary.py's)."""

@@ -59,7 +59,8 @@ class Session:
         dialog.dismiss()
 
     def violations(self) -> list[str]:
-        return self.page.evaluate("window.__violations")
+        violations: list[str] = self.page.evaluate("window.__violations")
+        return violations
 
     def screenshot(self, name: str) -> None:
         SCREENSHOTS_DIR.mkdir(exist_ok=True)
@@ -95,7 +96,8 @@ def api_report(server: LoopbackServer, filename: str, data: bytes) -> dict[str, 
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
-    return response.json()
+    report: dict[str, Any] = response.json()
+    return report
 
 
 def identity_of(results: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
@@ -105,10 +107,11 @@ def identity_of(results: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
 
 def table_rows(page: Page, selector: str) -> list[list[str]]:
     """Each row's cells: the raw value the script keeps in data-value, else the cell's text."""
-    return page.eval_on_selector_all(
+    rows: list[list[str]] = page.eval_on_selector_all(
         f"{selector} tr:has(td)",
         "rows => rows.map(r => [...r.cells].map(c => c.dataset.value ?? c.innerText))",
     )
+    return rows
 
 
 def upload(session: Session, server: LoopbackServer, name: str, data: bytes) -> None:

@@ -14,6 +14,7 @@ import pytest
 from corpora import MiB, already_gzipped, python_source
 from fastapi.testclient import TestClient
 from lambda_events import FakeLambdaContext, invoke
+from starlette.types import Message
 
 from app import app
 from app.algorithms import CODECS
@@ -56,10 +57,10 @@ def assert_still_serves(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
 
 
-def assert_problem(response: httpx.Response, status: int, problem_type: str) -> dict:
+def assert_problem(response: httpx.Response, status: int, problem_type: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert (body["status"], body["type"]) == (status, problem_type)
     return body
 
@@ -141,7 +142,9 @@ def test_a_raw_octet_stream_body(client: TestClient) -> None:
     ],
     ids=["empty-file-part", "empty-raw-body"],
 )
-def test_an_empty_file_gets_a_real_answer(client: TestClient, request_kwargs: dict) -> None:
+def test_an_empty_file_gets_a_real_answer(
+    client: TestClient, request_kwargs: dict[str, Any]
+) -> None:
     response = client.post("/compress", **request_kwargs)
     assert response.status_code == 200
     report = json.loads(response.text)  # strict JSON: no NaN or Infinity anywhere
@@ -171,10 +174,55 @@ def test_one_byte(client: TestClient) -> None:
     ],
     ids=["no-body", "unknown-field", "empty-text", "urlencoded-no-text"],
 )
-def test_neither_file_nor_text_is_400(client: TestClient, request_kwargs: dict) -> None:
+def test_neither_file_nor_text_is_400(client: TestClient, request_kwargs: dict[str, Any]) -> None:
     body = assert_problem(client.post("/compress", **request_kwargs), 400, "/problems/no-input")
     assert "'file'" in body["detail"]
     assert_still_serves(client)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"x", "multipart/form-data", "Missing boundary in multipart."),
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; filename="a"\r\n\r\nx\r\n'
+            f"--{BOUNDARY}--\r\n".encode(),
+            MULTIPART,
+            'The Content-Disposition header field "name" must be provided.',
+        ),
+        (
+            multipart_body(*((f"f{i}", None, b"x") for i in range(1001))),
+            MULTIPART,
+            "Too many fields. Maximum number of fields is 1000.",
+        ),
+        (
+            "&".join(f"f{i}=x" for i in range(1001)).encode(),
+            "application/x-www-form-urlencoded",
+            "Too many fields. Maximum number of fields is 1000.",
+        ),
+    ],
+    ids=["no-boundary", "part-without-name", "1001-multipart-fields", "1001-urlencoded-fields"],
+)
+@pytest.mark.parametrize("path", ["/compress?codecs=gzip:1", "/compress/gzip"])
+def test_a_form_the_parser_rejects_is_a_malformed_form_problem_naming_why(
+    client: TestClient, path: str, body: bytes, content_type: str, reason: str
+) -> None:
+    response = client.post(path, content=body, headers={"Content-Type": content_type})
+    problem = assert_problem(response, 400, "/problems/malformed-form")
+    assert problem["title"] == "Malformed form body"
+    assert problem["detail"] == f"The form body cannot be parsed: {reason}"
+    assert_still_serves(client)
+
+
+@pytest.mark.parametrize("path", ["/compress", "/compress/{codec}"])
+def test_openapi_documents_the_upload_problem_types(path: str) -> None:
+    schema = TestClient(app).get("/openapi.json").json()
+    documented = schema["paths"][path]["post"]["responses"]["400"]
+    problem = documented["content"]["application/problem+json"]
+    assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+    examples = {example["value"]["type"] for example in problem["examples"].values()}
+    assert examples == {"/problems/malformed-form", "/problems/no-input"}
+    assert "/problems/bad-codec-spec" in documented["description"]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +234,7 @@ def test_neither_file_nor_text_is_400(client: TestClient, request_kwargs: dict) 
     ],
     ids=["file-and-text", "legacy-both", "two-files"],
 )
-def test_more_than_one_input_is_422(client: TestClient, parts: list) -> None:
+def test_more_than_one_input_is_422(client: TestClient, parts: list[Any]) -> None:
     response = client.post(
         "/compress", content=multipart_body(*parts), headers={"Content-Type": MULTIPART}
     )
@@ -225,7 +273,7 @@ def test_unknown_codec_or_level_is_400_naming_the_valid(
 )
 @pytest.mark.parametrize("path", ["/compress", "/compress/gzip"])
 def test_one_byte_over_the_limit_is_413_naming_it(
-    client: TestClient, path: str, request_kwargs: dict
+    client: TestClient, path: str, request_kwargs: dict[str, Any]
 ) -> None:
     body = assert_problem(client.post(path, **request_kwargs), 413, "/problems/payload-too-large")
     assert body["limit"] == LIMIT
@@ -240,19 +288,21 @@ def test_exactly_the_limit_is_accepted(client: TestClient) -> None:
     assert CODECS["zstd"].decompress(response.content) == data
 
 
-def _asgi_post(headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> tuple[int, dict, int]:
+def _asgi_post(
+    headers: list[tuple[bytes, bytes]], chunks: list[bytes]
+) -> tuple[int, dict[str, Any], int]:
     """POST /compress straight to the ASGI app; returns status, body and receive() calls."""
-    sent: list[dict] = []
+    sent: list[Message] = []
     calls = 0
 
-    async def receive() -> dict:
+    async def receive() -> Message:
         nonlocal calls
         calls += 1
         if calls <= len(chunks):
             return {"type": "http.request", "body": chunks[calls - 1], "more_body": True}
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {

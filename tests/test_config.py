@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import DEFAULT_MAX_UPLOAD_BYTES, Settings, load_settings
-from app.cors import CORSMiddleware
-from app.main import create_app
+from app import main
+from app.config import DEFAULT_MAX_UPLOAD_BYTES, Settings, load_settings, settings
 
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
 
@@ -64,13 +65,10 @@ def test_a_malformed_number_is_named(variable: str, value: str) -> None:
         load_settings({variable: value})
 
 
-def test_a_configured_origin_is_sent_and_varies() -> None:
-    app = create_app()
-    app.user_middleware = [
-        m if m.cls is not CORSMiddleware else type(m)(CORSMiddleware, allow_origin="https://a.test")
-        for m in app.user_middleware
-    ]
-    client = TestClient(app)
+def test_a_configured_origin_is_sent_and_varies(monkeypatch: pytest.MonkeyPatch) -> None:
+    configured = dataclasses.replace(settings, cors_allow_origin="https://a.test")
+    monkeypatch.setattr(main, "settings", configured)
+    client = TestClient(main.create_app())
     response = client.get("/health")
     assert response.headers["access-control-allow-origin"] == "https://a.test"
     assert response.headers["vary"] == "Origin"

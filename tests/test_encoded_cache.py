@@ -4,6 +4,7 @@ now would, and anything stale, damaged or foreign is ignored and compressed afre
 from __future__ import annotations
 
 import marshal
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,9 @@ def test_every_body_the_site_encodes_is_found_again_from_what_it_produced(tmp_pa
     ],
 )
 @pytest.mark.parametrize("encoding", precompressed.ENCODINGS.values(), ids=str)
-def test_a_damaged_entry_is_ignored_and_the_body_compressed_afresh(encoding, damage) -> None:
+def test_a_damaged_entry_is_ignored_and_the_body_compressed_afresh(
+    encoding: Encoding, damage: Callable[[bytes], bytes]
+) -> None:
     key = body_key(encoding, IDENTITY)
     bodies = EncodedBodies({key: damage(fresh(encoding))})
     assert bodies.encode(encoding, IDENTITY) == fresh(encoding)

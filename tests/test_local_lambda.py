@@ -26,6 +26,7 @@ from loopback_server import serve_on_loopback
 from app.config import settings
 from app.local import (
     HttpRequest,
+    HttpResponse,
     RestApiSettings,
     invoke_through_rest_api,
     load_template,
@@ -74,7 +75,9 @@ REQUESTS = [
 VARYING_HEADERS = {"date", "server", "x-amzn-requestid", "content-length", "connection"}
 
 
-def fetch(port: int, method: str, path: str, headers: dict[str, str], body: bytes):
+def fetch(
+    port: int, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(method, path, body=body or None, headers=headers)
@@ -192,7 +195,9 @@ def test_the_event_has_every_field_of_the_published_rest_shape() -> None:
     assert (root["resource"], root["pathParameters"], root["body"]) == ("/", None, None)
 
 
-def invoke_with(result: Any, settings: RestApiSettings = BINARY_PNG_ONLY, **request: Any):
+def invoke_with(
+    result: Any, settings: RestApiSettings = BINARY_PNG_ONLY, **request: Any
+) -> tuple[HttpResponse, dict[str, Any]]:
     seen: dict[str, Any] = {}
 
     def handler(event: dict[str, Any], context: Any) -> Any:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
-from fastapi import Query
+from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
 from lambda_events import FakeLambdaContext, build_event, read_result
 
 from app.lambda_adapter import LambdaAdapter
 from app.main import create_app
-from app.problems import Problem
+from app.problems import ECHOED_PATH_MAX_CHARS, Problem, echoed_path
 
 SECRET = "the-secret-inside-the-exception"
 
 
 @pytest.fixture(scope="module")
-def failing_app():  # type: ignore[no-untyped-def]
+def failing_app() -> FastAPI:
     app = create_app()
 
     @app.get("/boom")
@@ -37,7 +38,7 @@ def failing_app():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def captured_log() -> list[str]:
+def captured_log() -> Iterator[list[str]]:
     lines: list[str] = []
 
     class Collect(logging.Handler):
@@ -53,8 +54,8 @@ def captured_log() -> list[str]:
 
 
 def test_an_unhandled_error_is_a_500_problem_without_the_trace(
-    failing_app, captured_log: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    failing_app: FastAPI, captured_log: list[str]
+) -> None:
     client = TestClient(failing_app, raise_server_exceptions=False)
     response = client.get("/boom")
     assert response.status_code == 500
@@ -74,7 +75,7 @@ def test_an_unhandled_error_is_a_500_problem_without_the_trace(
     assert client.get("/health").status_code == 200
 
 
-def test_the_500_through_lambda_is_a_problem_too(shape: str, failing_app) -> None:  # type: ignore[no-untyped-def]
+def test_the_500_through_lambda_is_a_problem_too(shape: str, failing_app: FastAPI) -> None:
     result = LambdaAdapter(failing_app)(build_event(shape, path="/boom"), FakeLambdaContext())
     response = read_result(result)
     assert response.status == 500
@@ -83,7 +84,7 @@ def test_the_500_through_lambda_is_a_problem_too(shape: str, failing_app) -> Non
     assert SECRET.encode() not in response.body
 
 
-def test_a_problem_carries_its_extension_members(failing_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_problem_carries_its_extension_members(failing_app: FastAPI) -> None:
     response = TestClient(failing_app).get("/limit")
     assert response.status_code == 413
     assert response.json() == {
@@ -95,7 +96,7 @@ def test_a_problem_carries_its_extension_members(failing_app) -> None:  # type: 
     }
 
 
-def test_a_validation_error_is_a_422_problem_naming_the_field(failing_app) -> None:  # type: ignore[no-untyped-def]
+def test_a_validation_error_is_a_422_problem_naming_the_field(failing_app: FastAPI) -> None:
     response = TestClient(failing_app).get("/typed", params={"level": "12"})
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -109,3 +110,43 @@ def test_a_validation_error_is_a_422_problem_naming_the_field(failing_app) -> No
 
 def test_problem_title_defaults_to_the_status_phrase() -> None:
     assert Problem(406, "x").to_dict()["title"] == "Not Acceptable"
+
+
+# --- paths are echoed at most ECHOED_PATH_MAX_CHARS characters long ---
+
+
+@pytest.mark.parametrize(
+    ("path", "echoed"),
+    [
+        ("/a", "/a"),
+        ("/" + "a" * 255, "/" + "a" * 255),
+        ("/" + "a" * 256, "/" + "a" * 255 + "... (257 characters)"),
+        ("/" + "é" * 65535, "/" + "é" * 255 + "... (65536 characters)"),
+    ],
+    ids=["short", "exactly-the-limit", "one-over", "64-KiB-non-ASCII"],
+)
+def test_echoed_path_keeps_short_paths_and_cuts_long_ones_saying_so(path: str, echoed: str) -> None:
+    assert ECHOED_PATH_MAX_CHARS == 256
+    assert echoed_path(path) == echoed
+
+
+def test_a_404_for_a_64_kib_path_names_a_cut_path(shape: str) -> None:
+    path = "/" + "a" * 65536
+    result = LambdaAdapter(create_app())(build_event(shape, path=path), FakeLambdaContext())
+    response = read_result(result)
+    assert response.status == 404
+    detail = json.loads(response.body)["detail"]
+    assert detail == f"No resource at /{'a' * 255}... (65537 characters)."
+    assert len(response.body) < 1024
+
+
+def test_a_405_names_a_cut_path_too() -> None:
+    app = create_app()
+
+    @app.get("/" + "b" * 300)
+    async def long_route() -> None:
+        return None
+
+    response = TestClient(app).post("/" + "b" * 300)
+    assert response.status_code == 405
+    assert response.json()["detail"] == f"POST is not allowed on /{'b' * 255}... (301 characters)."

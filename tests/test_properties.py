@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +33,7 @@ header_value_text = st.text(
 
 
 @st.composite
-def requests(draw: st.DrawFn, body: st.SearchStrategy[bytes]) -> tuple[bytes, list]:
+def requests(draw: st.DrawFn, body: st.SearchStrategy[bytes]) -> tuple[bytes, list[Any]]:
     """A body and headers: Content-Type and Content-Length always, a few others, any casing."""
     data = draw(body)
     headers = [
@@ -59,7 +60,9 @@ utf8_bytes = st.text(max_size=1024).map(lambda s: s.encode("utf-8"))
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_echo_preserves_the_bytes_exactly(shape: str, base64_body: bool, data: st.DataObject):
+def test_echo_preserves_the_bytes_exactly(
+    shape: str, base64_body: bool, data: st.DataObject
+) -> None:
     body, headers = data.draw(requests(arbitrary_bytes if base64_body else utf8_bytes))
     event = build_event(
         shape, method="POST", path="/echo", headers=headers, body=body, base64_body=base64_body

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +15,8 @@ import handler
 
 
 @pytest.fixture
-def request_lines() -> list[dict]:
-    lines: list[dict] = []
+def request_lines() -> Iterator[list[dict[str, Any]]]:
+    lines: list[dict[str, Any]] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -28,7 +30,7 @@ def request_lines() -> list[dict]:
 
 
 def test_a_lambda_request_logs_one_line_with_its_request_id(
-    shape: str, request_lines: list[dict]
+    shape: str, request_lines: list[dict[str, Any]]
 ) -> None:
     context = FakeLambdaContext(aws_request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef")
     handler.handler(build_event(shape, method="GET", path="/health"), context)
@@ -41,7 +43,7 @@ def test_a_lambda_request_logs_one_line_with_its_request_id(
 
 
 def test_errors_and_preflights_are_logged_too(
-    client: TestClient, request_lines: list[dict]
+    client: TestClient, request_lines: list[dict[str, Any]]
 ) -> None:
     client.get("/missing")
     client.options("/compress")
@@ -50,3 +52,13 @@ def test_errors_and_preflights_are_logged_too(
         ("OPTIONS", 204),
     ]
     assert all(line["requestId"] is None for line in request_lines)
+
+
+def test_a_64_kib_path_is_logged_cut_to_256_characters_with_its_length(
+    request_lines: list[dict[str, Any]],
+) -> None:
+    handler.handler(build_event("apigw-rest-v1", path="/" + "a" * 65536), FakeLambdaContext())
+    (line,) = request_lines
+    assert line["status"] == 404
+    assert line["path"] == "/" + "a" * 255 + "... (65537 characters)"
+    assert len(json.dumps(line)) < 512

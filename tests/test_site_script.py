@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
+from collections.abc import Callable
 from html.parser import HTMLParser
 
 import brotli
@@ -28,7 +29,7 @@ from app.website.script import (
 
 FIRST_FLIGHT_BYTES = 14 * 1024
 GATEWAY_HEADERS_ALLOWANCE = 512  # as in tests/test_website.py
-DECODERS = {
+DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "identity": lambda body: body,
     "deflate": zlib.decompress,
     "gzip": gzip.decompress,

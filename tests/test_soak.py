@@ -80,13 +80,16 @@ def _malformed(shape: str) -> Call:
     event["body"] = "@@ not base64 @@"
 
     def call() -> None:
-        assert read_result(handler.handler(event, None)).status == 400
+        assert read_result(handler.handler(event, FakeLambdaContext())).status == 400
 
     return call
 
 
 def _non_http() -> None:
-    assert handler.handler({"source": "aws.events"}, None) == {"ok": True, "handled": "scheduled"}
+    assert handler.handler({"source": "aws.events"}, FakeLambdaContext()) == {
+        "ok": True,
+        "handled": "scheduled",
+    }
 
 
 def the_mix() -> list[Call]:

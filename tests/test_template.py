@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sam_tools import PROJECT_ROOT, TEMPLATE, sam_environment, sam_tool
+from sam_tools import PROJECT_ROOT, TEMPLATE, sam_environment, sam_tool, sam_translate
 
 from app.config import DEFAULT_MAX_UPLOAD_BYTES, Settings, load_settings
 from app.local import load_template
+from deploy.cost_ceiling import limits_from_template
 
 API_GATEWAY_TIMEOUT_SECONDS = 29
+SNAPSTART_MODES = ["None", "PublishedVersions"]
+# Lambda's limit on a version's description.
+VERSION_DESCRIPTION_MAX_CHARS = 256
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +27,8 @@ def template() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def function(template: dict[str, Any]) -> dict[str, Any]:
-    return template["Resources"]["CompressTestFunction"]["Properties"]
+    properties: dict[str, Any] = template["Resources"]["CompressTestFunction"]["Properties"]
+    return properties
 
 
 def resolve(value: Any, parameters: dict[str, Any]) -> Any:
@@ -31,9 +38,29 @@ def resolve(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
-def test_cfn_lint_is_clean() -> None:
+@pytest.fixture(params=SNAPSTART_MODES)
+def template_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """template.yaml as it is (SnapStart None), or a copy whose SnapStart defaults to on.
+
+    Linting a copy with the other default is how both modes get checked: cfn-lint and
+    `sam validate` check a parameter's Default against its AllowedValues and resolve Refs with
+    it, and `sam validate` takes no parameter values.
+    """
+    if request.param == "None":
+        return TEMPLATE
+    text = TEMPLATE.read_text()
+    snapstart_default = "  SnapStart:\n    Type: String\n    Default: None\n"
+    assert text.count(snapstart_default) == 1
+    flipped = tmp_path / "template.yaml"
+    on_by_default = snapstart_default.replace("None", request.param)
+    flipped.write_text(text.replace(snapstart_default, on_by_default))
+    assert load_template(flipped)["Parameters"]["SnapStart"]["Default"] == request.param
+    return flipped
+
+
+def test_cfn_lint_is_clean(template_file: Path) -> None:
     linted = subprocess.run(
-        [str(sam_tool("cfn-lint")), str(TEMPLATE)],
+        [str(sam_tool("cfn-lint")), str(template_file)],
         capture_output=True,
         text=True,
         env=sam_environment(),
@@ -41,12 +68,12 @@ def test_cfn_lint_is_clean() -> None:
     assert (linted.returncode, linted.stdout) == (0, "")
 
 
-def test_sam_validate_lint_is_clean() -> None:
+def test_sam_validate_lint_is_clean(template_file: Path) -> None:
     validated = subprocess.run(
-        [str(sam_tool("sam")), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        [str(sam_tool("sam")), "validate", "--lint", "--template-file", str(template_file)],
         capture_output=True,
         text=True,
-        cwd=PROJECT_ROOT,
+        cwd=template_file.parent,
         env=sam_environment(),
     )
     assert validated.returncode == 0, validated.stdout + validated.stderr
@@ -177,3 +204,163 @@ def test_outputs_name_both_urls(template: dict[str, Any]) -> None:
     assert "${RestApi}.execute-api" in outputs["RestApiUrl"]["Value"]["Fn::Sub"]
     assert outputs["RestApiUrl"]["Value"]["Fn::Sub"].endswith("/v1/")
     assert "${HttpApi}.execute-api" in outputs["HttpApiUrl"]["Value"]["Fn::Sub"]
+
+
+LIMIT_DEFAULTS = {
+    "RestApiThrottlingRateLimit": 1,
+    "RestApiThrottlingBurstLimit": 5,
+    "HttpApiThrottlingRateLimit": 1,
+    "HttpApiThrottlingBurstLimit": 5,
+    "ReservedConcurrency": 68,
+}
+
+
+@pytest.mark.parametrize(("name", "default"), LIMIT_DEFAULTS.items())
+def test_each_limit_is_a_number_parameter_with_its_default(
+    template: dict[str, Any], name: str, default: int
+) -> None:
+    parameter = template["Parameters"][name]
+    assert parameter["Type"] == "Number"
+    assert (parameter["Default"], parameter["MinValue"]) == (default, 1)
+    assert parameter["Description"]
+
+
+def test_the_rest_api_stage_throttles_every_method(template: dict[str, Any]) -> None:
+    api = template["Resources"]["RestApi"]["Properties"]
+    assert api["MethodSettings"] == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": {"Ref": "RestApiThrottlingRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "RestApiThrottlingBurstLimit"},
+        }
+    ]
+    # app/local.py serves under this stage; renaming it would move every URL.
+    assert api["StageName"] == "v1"
+
+
+def test_the_http_api_throttles_its_default_route(template: dict[str, Any]) -> None:
+    assert template["Resources"]["HttpApi"]["Properties"] == {
+        "DefaultRouteSettings": {
+            "ThrottlingRateLimit": {"Ref": "HttpApiThrottlingRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "HttpApiThrottlingBurstLimit"},
+        }
+    }
+
+
+def test_the_function_is_capped_at_what_the_gateways_can_admit(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+    limits = limits_from_template(template)
+    # (5 + 1 x 29) for each gateway: never below (Lambda's refusal would reach the client as
+    # the gateway's 500, billed, instead of its 429), never above (it would raise the ceiling).
+    assert limits.timeout_seconds == function["Timeout"] == 29
+    assert limits.admitted_concurrency == limits.reserved_concurrency == 68
+
+
+def test_snapstart_is_a_parameter_off_by_default(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    parameter = template["Parameters"]["SnapStart"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("None", SNAPSTART_MODES)
+    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    assert function["Runtime"] == "python3.13"  # SnapStart needs Python 3.12 or later
+    # What SnapStart cannot be combined with: provisioned concurrency, EFS, more than 512 MB
+    # of /tmp, a container image.
+    assert "ProvisionedConcurrencyConfig" not in function
+    assert "FileSystemConfigs" not in function
+    assert function.get("EphemeralStorage", {"Size": 512})["Size"] <= 512
+    assert function.get("PackageType", "Zip") == "Zip"
+
+
+def _parameters_read_by(value: Any) -> set[str]:
+    """The parameters a property's value names: {"Ref": ...} and ${...} in Fn::Sub."""
+    if isinstance(value, dict):
+        found = {value["Ref"]} if set(value) == {"Ref"} else set()
+        if "Fn::Sub" in value:
+            found |= set(re.findall(r"\$\{([A-Za-z0-9]+)\}", str(value["Fn::Sub"])))
+        return found.union(*(_parameters_read_by(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_parameters_read_by(v) for v in value))
+    return set()
+
+
+def test_a_changed_parameter_publishes_a_new_version(
+    template: dict[str, Any], function: dict[str, Any]
+) -> None:
+    """The alias must follow every parameter the version's configuration is made of.
+
+    SAM names the version after a hash that sees {"Ref": ...}, not the value, so a changed
+    parameter alone would leave the APIs on the old version. The version's description names
+    each such parameter's value; a changed description makes CloudFormation publish a new one.
+    """
+    described = set(re.findall(r"\$\{(\w+)\}", function["VersionDescription"]["Fn::Sub"]))
+    configuration = {
+        name: value
+        for name, value in function.items()
+        # Function-level settings, not part of a version; and the description itself.
+        if name not in ("ReservedConcurrentExecutions", "VersionDescription")
+    }
+    read = _parameters_read_by(configuration) & set(template["Parameters"])
+    assert read == described, (
+        f"name {sorted(read - described)} in VersionDescription, or its version goes stale; "
+        f"{sorted(described - read)} are not read by the function"
+    )
+    assert read >= {"Architecture", "MaxUploadBytes", "CorsAllowOrigin", "SnapStart"}
+
+
+def test_the_version_description_fits_lambdas_limit(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    longest = {
+        "Architecture": max(parameters["Architecture"]["AllowedValues"], key=len),
+        "MaxUploadBytes": str(parameters["MaxUploadBytes"]["MaxValue"]),
+        "CorsAllowOrigin": "x" * parameters["CorsAllowOrigin"]["MaxLength"],
+        "SnapStart": max(parameters["SnapStart"]["AllowedValues"], key=len),
+    }
+    description = template["Resources"]["CompressTestFunction"]["Properties"]["VersionDescription"]
+    longest_description = re.sub(
+        r"\$\{(\w+)\}", lambda match: longest[match.group(1)], description["Fn::Sub"]
+    )
+    assert len(longest_description) <= VERSION_DESCRIPTION_MAX_CHARS
+
+
+@pytest.mark.parametrize("snapstart", SNAPSTART_MODES)
+def test_sam_points_both_apis_at_the_published_alias(snapstart: str) -> None:
+    """What SAM's translator makes of the template: every way in invokes the alias."""
+    resources = sam_translate({"SnapStart": snapstart})["Resources"]
+    by_type: dict[str, dict[str, Any]] = {}
+    for logical_id, resource in resources.items():
+        by_type.setdefault(resource["Type"], {})[logical_id] = resource
+    ((alias_id, alias),) = by_type["AWS::Lambda::Alias"].items()
+    ((version_id, version),) = by_type["AWS::Lambda::Version"].items()
+    assert alias["Properties"]["Name"] == "live"
+    assert alias["Properties"]["FunctionVersion"] == {"Fn::GetAtt": [version_id, "Version"]}
+    assert version["DeletionPolicy"] == "Delete"
+    assert version["Properties"]["FunctionName"] == {"Ref": "CompressTestFunction"}
+    function = resources["CompressTestFunction"]["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}}
+    assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
+
+    permissions = by_type["AWS::Lambda::Permission"].values()
+    assert len(permissions) == 3  # the REST API's / and /{proxy+}, the HTTP API's $default
+    assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
+    integrations = [
+        method["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        for api_type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")
+        for api in by_type[api_type].values()
+        for path in api["Properties"]["Body"]["paths"].values()
+        for method in path.values()
+    ]
+    assert len(integrations) == 3
+    assert all(f"/functions/${{{alias_id}}}/invocations" in uri for uri in integrations)
+
+    ((rest_stage,),) = [list(by_type["AWS::ApiGateway::Stage"].values())]
+    assert rest_stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {
+        "Ref": "RestApiThrottlingRateLimit"
+    }
+    ((http_stage,),) = [list(by_type["AWS::ApiGatewayV2::Stage"].values())]
+    assert http_stage["Properties"]["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "HttpApiThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "HttpApiThrottlingBurstLimit"},
+    }

@@ -16,6 +16,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 import brotli
 import pytest
@@ -424,8 +425,8 @@ def test_a_browser_refusing_every_coding_of_the_404_page_gets_the_problem(
 
 
 @pytest.fixture
-def request_lines() -> Iterator[list[dict]]:
-    lines: list[dict] = []
+def request_lines() -> Iterator[list[dict[str, Any]]]:
+    lines: list[dict[str, Any]] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
@@ -438,7 +439,7 @@ def request_lines() -> Iterator[list[dict]]:
 
 
 def test_page_requests_are_logged_like_any_other(
-    client: TestClient, request_lines: list[dict]
+    client: TestClient, request_lines: list[dict[str, Any]]
 ) -> None:
     raw_request(client, "/codecs", {"accept-encoding": "gzip"})
     raw_request(client, "/codecs", {"accept-encoding": "identity;q=0"})

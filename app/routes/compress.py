@@ -27,7 +27,7 @@ from app.algorithms import (
 from app.benchmark import Budget, Report, benchmark
 from app.config import settings
 from app.problems import Problem
-from app.upload import read_upload
+from app.upload import UPLOAD_BAD_REQUEST_RESPONSE, read_upload
 from app.website.negotiation import prefers_html
 from app.website.precompressed import CONTENT_SECURITY_POLICY
 from app.website.results_page import results_page
@@ -168,7 +168,8 @@ REPORT_HEADERS = {
             "description": "JSON; the HTML results page for a client that ranks text/html "
             "above application/json (a browser posting the home page's form).",
             "content": {"text/html": {"schema": {"type": "string"}}},
-        }
+        },
+        400: UPLOAD_BAD_REQUEST_RESPONSE,
     },
 )
 async def compress_report(
@@ -220,7 +221,8 @@ def content_disposition(filename: str) -> str:
                 media_type: {"schema": BINARY_SCHEMA}
                 for media_type in dict.fromkeys(c.media_type for c in CODECS.values())
             },
-        }
+        },
+        400: UPLOAD_BAD_REQUEST_RESPONSE,
     },
 )
 async def compress_download(

@@ -63,12 +63,12 @@ def encoder_version(codec: str) -> str:
     if codec == "brotli":
         return f"brotli {brotli.__version__}"
     if codec == "zstd":
-        if ZSTD_LIBRARY == "zstandard":
-            libzstd = ".".join(map(str, zstandard.ZSTD_VERSION))
-        else:  # Python 3.14+: the standard library's binding of libzstd
-            from compression import zstd  # type: ignore[import-not-found]
+        if sys.version_info >= (3, 14) and ZSTD_LIBRARY == "compression.zstd":
+            from compression import zstd  # the standard library's binding of libzstd
 
             libzstd = zstd.zstd_version
+        else:
+            libzstd = ".".join(map(str, zstandard.ZSTD_VERSION))
         return f"{ZSTD_LIBRARY} libzstd {libzstd}"
     raise KeyError(codec)
 
