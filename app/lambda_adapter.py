@@ -1,5 +1,9 @@
 """Lambda invocations to the ASGI app and back: Mangum, configured deliberately.
 
+- the mount prefix: Mangum hands the app a REST API's path without the stage and `root_path`
+  "" (its issues #142 and #318), so nothing the app builds from the prefix could be right under
+  /v1/. MountedFromEvent puts the prefix that app/mount.py reads from the event into the scope
+  the ASGI way: `root_path` the prefix, `path` the whole typed path.
 - lifespan "off": Mangum's "auto" runs the ASGI startup and shutdown around *every*
   invocation (bench/bench_handler.py measures the cost); all per-container work here
   happens at import instead.
@@ -36,10 +40,11 @@ from http import HTTPStatus
 from typing import Any
 
 from mangum import Mangum
-from mangum.types import ASGI, LambdaContext
+from mangum.types import ASGI, LambdaContext, Receive, Scope, Send
 
 from app.config import settings
 from app.cors import cors_response_headers
+from app.mount import mount_point
 from app.problems import PROBLEM_MEDIA_TYPE, Problem, problem_response
 
 logger = logging.getLogger("app.lambda")
@@ -215,11 +220,32 @@ def _lambda_at_edge_declined_result(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class MountedFromEvent:
+    """ASGI: Mangum's scope, with the mount point of the event that made it (app/mount.py).
+
+    For /v1/api on a REST API's stage v1, the app sees root_path "/v1" and path "/v1/api";
+    for an event with no prefix to find (HTTP API $default, ALB, function URLs) the scope is
+    passed on unchanged.
+    """
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        event = scope.get("aws.event")
+        mount = mount_point(event) if isinstance(event, dict) else None
+        if mount is not None:
+            scope = {**scope, "root_path": mount.prefix, "path": mount.prefix + mount.route}
+        await self.app(scope, receive, send)
+
+
 class LambdaAdapter:
     """The Lambda handler: `adapter(event, context)` returns the Lambda result dict."""
 
     def __init__(self, app: ASGI) -> None:
-        self.mangum = Mangum(app, lifespan="off", text_mime_types=TEXT_MEDIA_TYPES)
+        self.mangum = Mangum(
+            MountedFromEvent(app), lifespan="off", text_mime_types=TEXT_MEDIA_TYPES
+        )
 
     def is_http_event(self, event: object, context: LambdaContext) -> bool:
         """True for the event shapes served: API Gateway REST (1.0) and HTTP (2.0), ALB, URL.

@@ -1,12 +1,16 @@
-"""The Lambda path on loopback: HTTP in, API Gateway REST event through handler.handler, HTTP out.
+"""The Lambda path on loopback: HTTP in, an API Gateway event through handler.handler, HTTP out.
 
-    python -m app.local --port 3000
+    python -m app.local --port 3000              the REST API, under its stage: /v1/
+    python -m app.local --port 3000 --http-api   the HTTP API, at the root (app/local_http_api.py)
 
-Each request becomes the event the template's REST API (AWS::Serverless::Api) would send:
-payload format 1.0 with multiValueHeaders, the body base64-encoded when its Content-Type
-matches the template's BinaryMediaTypes (read from template.yaml, "~1" meaning "/"). The
-result goes back the way API Gateway returns it: headers and multiValueHeaders merged, a
-base64 body decoded when the Accept or the response's Content-Type matches those types.
+As the REST API (AWS::Serverless::Api) of template.yaml, it answers only under /{StageName}/,
+as the deployed default URL does; any other path gets API Gateway's 403, {"message":"Missing
+Authentication Token"}. Each request becomes the event that API would send: payload format
+1.0 with multiValueHeaders, `path` without the stage, `requestContext.path` and `.stage` with
+it; the body base64-encoded when its Content-Type matches the template's BinaryMediaTypes
+("~1" meaning "/"). The result goes back the way API Gateway returns it: headers and
+multiValueHeaders merged, a base64 body decoded when the Accept or the response's
+Content-Type matches those types.
 The context's deadline is the template's Timeout. Requests are served one at a time, in the
 main thread, as a Lambda instance serves them (Mangum's event loop belongs to that thread).
 
@@ -38,6 +42,9 @@ DEFAULT_CONTENT_TYPE = "application/json"
 HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+# What API Gateway's default URL answers for a path outside every stage (and for a method or
+# resource the API lacks): 403, whatever the request's credentials.
+MISSING_AUTHENTICATION_TOKEN = "Missing Authentication Token"
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
@@ -164,10 +171,25 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return values[-1] if values else None
 
 
+def stage_route(typed_path: str, stage: str) -> str | None:
+    """The path below the stage of a path typed at the REST API's default URL: "/v1/api" ->
+    "/api"; "/v1/" and "/v1" -> "/" (AWS serves the root resource for both); None outside it."""
+    prefix = f"/{stage}"
+    if typed_path == prefix:
+        return "/"
+    if typed_path.startswith(prefix + "/"):
+        return typed_path[len(prefix) :]
+    return None
+
+
 def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str) -> dict[str, Any]:
-    """The API Gateway REST (payload 1.0) proxy event for `request`."""
+    """The API Gateway REST (payload 1.0) proxy event for `request`, whose target is what the
+    client typed at the default URL: /{stage}/... (raises ValueError for a path outside it)."""
     url = urlsplit(request.target)
-    path = url.path or "/"
+    typed = url.path or "/"
+    path = stage_route(typed, settings.stage)
+    if path is None:
+        raise ValueError(f"{typed} is not under the stage /{settings.stage}/")
     query = _grouped(parse_qsl(url.query, keep_blank_values=True))
     headers = _grouped(request.headers)
     content_type = _header(request.headers, "content-type") or DEFAULT_CONTENT_TYPE
@@ -195,7 +217,7 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
         "requestContext": {
             "resourcePath": resource,
             "httpMethod": request.method,
-            "path": f"/{settings.stage}{path}",
+            "path": typed,
             "stage": settings.stage,
             "requestId": request_id,
             "extendedRequestId": request_id,
@@ -220,6 +242,19 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
 def _gateway_error(status: int, message: str) -> HttpResponse:
     body = json.dumps({"message": message}).encode()
     return HttpResponse(status, [("Content-Type", "application/json")], body)
+
+
+def missing_authentication_token() -> HttpResponse:
+    """API Gateway's answer for a path no stage or resource serves: its 403, exactly."""
+    body = json.dumps({"message": MISSING_AUTHENTICATION_TOKEN}, separators=(",", ":")).encode()
+    return HttpResponse(
+        403,
+        [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "MissingAuthenticationTokenException"),
+        ],
+        body,
+    )
 
 
 def http_response(result: Any, request: HttpRequest, settings: RestApiSettings) -> HttpResponse:
@@ -256,6 +291,8 @@ def invoke_through_rest_api(
     handler: LambdaHandler, request: HttpRequest, settings: RestApiSettings
 ) -> HttpResponse:
     """One request through `handler` as API Gateway's REST API and Lambda run it."""
+    if stage_route(urlsplit(request.target).path or "/", settings.stage) is None:
+        return missing_authentication_token()
     context = LocalLambdaContext(settings.function_id, settings.memory_mb, settings.timeout_seconds)
     event = rest_event(request, settings, context.aws_request_id)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
@@ -280,12 +317,10 @@ def invoke_through_rest_api(
     )
 
 
-def make_server(
-    host: str, port: int, handler: LambdaHandler, settings: RestApiSettings
-) -> HTTPServer:
-    """An HTTP server on (host, port) that runs every request through `handler`."""
+def make_server(host: str, port: int, invoke: Callable[[HttpRequest], HttpResponse]) -> HTTPServer:
+    """An HTTP server on (host, port) that answers every request with `invoke(request)`."""
 
-    class RestApiRequestHandler(BaseHTTPRequestHandler):
+    class GatewayRequestHandler(BaseHTTPRequestHandler):
         # HTTP/1.0: one request per connection, so a browser's idle keep-alive connection can
         # never hold up this single-threaded server.
         protocol_version = "HTTP/1.0"
@@ -315,7 +350,7 @@ def make_server(
                 body=self._read_body(),
                 source_ip=self.client_address[0],
             )
-            response = invoke_through_rest_api(handler, request, settings)
+            response = invoke(request)
             self.send_response(response.status)
             for name, value in response.headers:
                 self.send_header(name, value)
@@ -326,26 +361,52 @@ def make_server(
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
 
-    return HTTPServer((host, port), RestApiRequestHandler)
+    return HTTPServer((host, port), GatewayRequestHandler)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve handler.handler as the REST API would.")
+    parser = argparse.ArgumentParser(
+        description="Serve handler.handler as the template's REST API (or HTTP API) would."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--template", type=Path, default=TEMPLATE_PATH)
+    parser.add_argument(
+        "--http-api",
+        action="store_true",
+        help="be the HTTP API (payload 2.0, at the root) instead of the REST API (under /STAGE/)",
+    )
     arguments = parser.parse_args(argv)
-    settings = read_rest_api_settings(load_template(arguments.template))
+    template = load_template(arguments.template)
     from handler import handler
 
-    server = make_server(arguments.host, arguments.port, handler, settings)
-    binary = ", ".join(settings.binary_media_types) or "none"
-    print(
-        f"Serving handler.handler as {settings.function_id} behind a REST API on "
-        f"http://{arguments.host}:{server.server_port}/ (Timeout {settings.timeout_seconds:g} s, "
-        f"binary media types: {binary})",
-        flush=True,
-    )
+    if arguments.http_api:
+        from app.local_http_api import invoke_through_http_api, read_http_api_settings
+
+        http_api = read_http_api_settings(template)
+        server = make_server(
+            arguments.host,
+            arguments.port,
+            lambda request: invoke_through_http_api(handler, request, http_api),
+        )
+        door = "an HTTP API (payload 2.0)"
+        url = f"http://{arguments.host}:{server.server_port}/"
+        details = f"Timeout {http_api.timeout_seconds:g} s"
+        function_id = http_api.function_id
+    else:
+        settings = read_rest_api_settings(template)
+        server = make_server(
+            arguments.host,
+            arguments.port,
+            lambda request: invoke_through_rest_api(handler, request, settings),
+        )
+        door = "a REST API (payload 1.0)"
+        url = f"http://{arguments.host}:{server.server_port}/{settings.stage}/"
+        binary = ", ".join(settings.binary_media_types) or "none"
+        details = f"Timeout {settings.timeout_seconds:g} s, binary media types: {binary}"
+        function_id = settings.function_id
+    banner = f"Serving handler.handler as {function_id} behind {door} on {url} ({details})"
+    print(banner, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

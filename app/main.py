@@ -9,7 +9,7 @@ from app.cors import CORSMiddleware
 from app.memory import return_big_buffers_to_the_os
 from app.problems import UnhandledErrorMiddleware, install_problem_handlers
 from app.request_log import RequestLogMiddleware, configure_logging
-from app.routes import compress, diagnostics, site
+from app.routes import compress, diagnostics, docs, site
 
 
 def create_app() -> FastAPI:
@@ -20,10 +20,14 @@ def create_app() -> FastAPI:
         title="CompressTest & TinySite",
         summary="How well and how fast a file compresses, and the biggest smallest website.",
         version="0.1.0",
+        # Replaced by app/routes/docs.py: FastAPI's pages load Swagger UI and ReDoc from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.include_router(diagnostics.router)
     app.include_router(compress.router)
+    app.include_router(docs.router)
     # A 404 is an HTML page for browsers, problem+json for everyone else.
     app.add_exception_handler(404, site.not_found)
     # add_middleware wraps: the last one added is the outermost. Order, outside in:

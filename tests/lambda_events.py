@@ -53,6 +53,14 @@ def load_shape(shape: str) -> dict[str, Any]:
     return event
 
 
+def typed_prefix(shape: str) -> str:
+    """What the client typed in front of the app's path in events of `shape`: the REST API's
+    stage ("/testStage" in AWS's sample), "" for every other shape."""
+    if shape != "apigw-rest-v1":
+        return ""
+    return f"/{load_shape(shape)['requestContext']['stage']}"
+
+
 def _pairs(headers: HeaderInput) -> list[tuple[str, str]]:
     return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
 
@@ -98,7 +106,7 @@ def build_event(
         event["path"] = path
         event["pathParameters"] = {"proxy": path.lstrip("/")}
         event["requestContext"]["httpMethod"] = method
-        event["requestContext"]["path"] = f"/{event['requestContext']['stage']}{path}"
+        event["requestContext"]["path"] = typed_prefix(shape) + path
         grouped_headers = _grouped(header_pairs)
         event["headers"] = {k: v[-1] for k, v in grouped_headers.items()}
         event["multiValueHeaders"] = grouped_headers

@@ -54,11 +54,14 @@ def _port_when_listening(process: subprocess.Popen[bytes], stderr_path: Path) ->
 
 
 @contextmanager
-def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackServer]:
+def serve_on_loopback(
+    env: dict[str, str] | None = None, root_path: str = ""
+) -> Iterator[LoopbackServer]:
     """Run `uvicorn app:app` on 127.0.0.1:<ephemeral> until the block ends; stops it after.
 
     The app's request lines are off (LOG_LEVEL=WARNING), as is uvicorn's access log; uvicorn's
-    own messages, errors and tracebacks included, reach `server.stderr()`.
+    own messages, errors and tracebacks included, reach `server.stderr()`. `root_path` is
+    uvicorn's --root-path: the app then sees every path under it, as behind a REST API's stage.
     """
     command = [
         sys.executable,
@@ -70,6 +73,7 @@ def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackSer
         "--port",
         "0",
         "--no-access-log",
+        *(["--root-path", root_path] if root_path else []),
     ]
     with tempfile.NamedTemporaryFile(prefix="uvicorn-", suffix=".log", delete=False) as stderr_file:
         process = subprocess.Popen(
@@ -91,3 +95,47 @@ def serve_on_loopback(env: dict[str, str] | None = None) -> Iterator[LoopbackSer
             process.kill()
             process.wait()
         stderr_path.unlink(missing_ok=True)
+
+
+LOCAL_GATEWAY_BANNER = re.compile(r" on (http://127\.0\.0\.1:\d+/\S*) ")
+
+
+@dataclass
+class LocalGateway:
+    """`python -m app.local` running: the URL its banner names (the stage's, for the REST API)."""
+
+    base_url: str
+    process: subprocess.Popen[str]
+
+
+@contextmanager
+def serve_local_gateway(
+    http_api: bool = False, env: dict[str, str] | None = None
+) -> Iterator[LocalGateway]:
+    """Run handler.handler behind app/local.py's REST API (or, `http_api`, its HTTP API) on
+    127.0.0.1:<ephemeral> until the block ends. LOG_LEVEL=WARNING keeps the request lines out.
+    """
+    command = [sys.executable, "-m", "app.local", "--port", "0"]
+    if http_api:
+        command.append("--http-api")
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        match = LOCAL_GATEWAY_BANNER.search(banner)
+        if match is None:
+            raise RuntimeError(f"app.local did not start: {banner!r}")
+        yield LocalGateway(match[1], process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from lambda_events import FakeLambdaContext, build_event
+from lambda_events import FakeLambdaContext, build_event, typed_prefix
 
 import handler
 
@@ -38,7 +38,9 @@ def test_a_lambda_request_logs_one_line_with_its_request_id(
     line = request_lines[0]
     assert set(line) == {"requestId", "method", "path", "status", "durationMs"}
     assert line["requestId"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/health", 200)
+    # The path as the client typed it: under the REST API's stage, the stage included.
+    typed = f"{typed_prefix(shape)}/health"
+    assert (line["method"], line["path"], line["status"]) == ("GET", typed, 200)
     assert 0 <= line["durationMs"] < 10_000
 
 
@@ -57,7 +59,7 @@ def test_errors_and_preflights_are_logged_too(
 def test_a_64_kib_path_is_logged_cut_to_256_characters_with_its_length(
     request_lines: list[dict[str, Any]],
 ) -> None:
-    handler.handler(build_event("apigw-rest-v1", path="/" + "a" * 65536), FakeLambdaContext())
+    handler.handler(build_event("apigw-http-v2", path="/" + "a" * 65536), FakeLambdaContext())
     (line,) = request_lines
     assert line["status"] == 404
     assert line["path"] == "/" + "a" * 255 + "... (65537 characters)"

@@ -18,7 +18,7 @@ from lambda_events import invoke
 from test_website import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
 
 from app.dictionary_transport import available_dictionary_value, dcz_decompress
-from app.website import DICTIONARY, NOT_FOUND_PAGE, PAGES
+from app.website import DICTIONARY, NOT_FOUND_PAGE, PAGES, not_found_page
 from app.website.site_dictionary import PLACEHOLDER_HREF, build_dictionary
 
 # The original TinySite's whole deflated page (see the about page).
@@ -200,11 +200,15 @@ def test_head_of_the_dcz_representation(client: TestClient) -> None:
     assert head.headers == get.headers
 
 
-def test_the_html_404_page_comes_in_dcz_too(client: TestClient) -> None:
-    response = raw_request(client, "/no/such/page", {**HOLDS_IT, "accept": BROWSER_ACCEPT})
+@pytest.mark.parametrize(("path", "depth"), [("/nope", 0), ("/no/such/page", 2)])
+def test_the_html_404_page_comes_in_dcz_too(path: str, depth: int, client: TestClient) -> None:
+    response = raw_request(client, path, {**HOLDS_IT, "accept": BROWSER_ACCEPT})
     assert response.status == 404
-    assert decoded(response) == NOT_FOUND_PAGE.html.encode()
+    page = not_found_page(depth)
+    assert decoded(response) == page.html.encode()
     assert response.header("vary") == f"Accept, {PAGE_VARY}"
+    # Its link to the dictionary climbs back to the pages' level, as its other links do.
+    assert f"<link rel=compression-dictionary href={'../' * depth}tinysite-" in page.html
 
 
 # --- the budget, through handler.py -----------------------------------------------------------

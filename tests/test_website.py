@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import brotli
 import pytest
@@ -28,7 +29,7 @@ from app.algorithms import CODECS
 from app.config import settings
 from app.dictionary_transport import dcz_decompress
 from app.routes.site import SERVED
-from app.website import ASSETS, DICTIONARY, NOT_FOUND_PAGE, PAGES
+from app.website import ASSETS, DICTIONARY, NOT_FOUND_PAGE, PAGES, not_found_page
 from app.website.precompressed import CODINGS, SIZE_COLUMNS, byte_size_text
 
 # RFC 6928's initial window: ten segments, "14 KiB" as the issue puts it.
@@ -149,7 +150,7 @@ def test_the_home_page_form_posts_to_compress_without_javascript() -> None:
     [form] = page.of("form")
     assert form == {
         "method": "post",
-        "action": "/compress",
+        "action": "compress",  # relative: under /v1/ it is /v1/compress
         "enctype": "multipart/form-data",
     }
     assert {"type": "file", "name": "file"} in page.of("input")
@@ -166,21 +167,39 @@ def test_pages_load_nothing_from_another_origin(path: str) -> None:
     links = {attrs.get("rel"): attrs.get("href") for attrs in page.of("link")}
     # The dictionary by a relative URL, so it resolves under a stage prefix as at the root.
     assert links == {"icon": "data:,", "compression-dictionary": DICTIONARY.path[1:]}
-    # At most the site's own script, by a path on this origin (not "//host/...").
+    # At most the site's own script, by a relative path (not "/...", not "//host/...").
     for attrs in page.of("script"):
-        assert re.fullmatch(r"/[a-z]+\.js(\?v=[0-9a-f]+)?", attrs.get("src") or ""), attrs
+        assert re.fullmatch(r"[a-z]+\.js(\?v=[0-9a-f]+)?", attrs.get("src") or ""), attrs
     assert "url(" not in html
     assert "@import" not in html
+    # Relative links only, so the pages work under any mount prefix (/v1/ on the REST API).
     for attrs in page.of("a"):
-        assert re.fullmatch(r"/[a-z]*|#[a-z0-9-]+", attrs["href"] or ""), attrs
+        assert re.fullmatch(r"\./|[a-z]+|#[a-z0-9-]+", attrs["href"] or ""), attrs
 
 
 @pytest.mark.parametrize("path", SITE_PATHS)
 def test_every_link_between_pages_leads_somewhere(path: str, client: TestClient) -> None:
     links = {attrs["href"] for attrs in parsed(PAGES[path].html).of("a")}
-    assert {"/", "/api", "/codecs", "/about"} <= links
-    for href in sorted(link for link in links if link and link.startswith("/")):
-        assert client.get(href, headers={"accept": BROWSER_ACCEPT}).status_code == 200, href
+    assert {"./", "api", "codecs", "about"} <= links
+    for href in sorted(link for link in links if link and not link.startswith("#")):
+        url = urljoin(f"http://testserver{path}", href)
+        assert client.get(url, headers={"accept": BROWSER_ACCEPT}).status_code == 200, href
+
+
+@pytest.mark.parametrize(
+    ("path", "climb"),
+    [("/nope", ""), ("/no/such", "../"), ("/no/such/", "../../"), ("/a/b/c/d", "../../../")],
+)
+def test_the_404_pages_links_climb_back_from_its_depth(
+    path: str, climb: str, client: TestClient
+) -> None:
+    response = client.get(path, headers={"accept": BROWSER_ACCEPT, "accept-encoding": "br"})
+    assert response.status_code == 404
+    links = [attrs["href"] for attrs in parsed(response.text).of("a")]
+    assert {f"{climb}./", f"{climb}api", f"{climb}codecs", f"{climb}about"} == set(links)
+    for href in links:
+        url = urljoin(f"http://testserver{path}", href)
+        assert client.get(url, headers={"accept": BROWSER_ACCEPT}).status_code == 200, href
 
 
 def test_the_about_page_shows_the_sites_real_sizes() -> None:
@@ -194,7 +213,7 @@ def test_the_about_page_shows_the_sites_real_sizes() -> None:
     }
     expected = {
         **{
-            f"<a href={path}>{path}</a>": page.dictionary_body_sizes
+            f"<a href={path.lstrip('/') or './'}>{path}</a>": page.dictionary_body_sizes
             for path, page in PAGES.items()
             if path != "/about"
         },
@@ -396,7 +415,8 @@ def test_an_unknown_page_is_an_html_404_for_a_browser(coding: str, client: TestC
     headers = {"accept": BROWSER_ACCEPT, "accept-encoding": coding}
     response = raw_request(client, "/no/such/page", headers)
     assert response.status == 404
-    assert response.body == NOT_FOUND_PAGE.representations[coding].body
+    # Two levels deeper than the pages: the variant whose links climb two levels back.
+    assert response.body == not_found_page(2).representations[coding].body
     assert response.header("content-type") == "text/html; charset=utf-8"
     assert response.header("content-encoding") == (None if coding == "identity" else coding)
     assert response.header("vary") == f"Accept, {PAGE_VARY}"

@@ -5,6 +5,10 @@ request log and the 500 guard apply as to every route) but ahead of FastAPI's ro
 GET / through handler.py costs about half of what the same answer costs as a FastAPI route
 (bench/bench_site.py measures both). Every other path goes on to the router untouched.
 
+Mounted under a prefix (scope["root_path"], the REST API's stage: app/mount.py), the pages
+answer below it; the prefix typed without its trailing slash is redirected to the slash form,
+where the pages' relative links resolve.
+
 A client holding the site's dictionary (RFC 9842: it sends the dictionary's SHA-256 in
 `Available-Dictionary` and `dcz` in `Accept-Encoding`) may also get dcz; any other value, a
 stale dictionary's included, is ignored and the page negotiated as for everyone else.
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import settings
@@ -27,7 +31,7 @@ from app.dictionary_transport import (
     parse_available_dictionary,
 )
 from app.problems import Problem, http_exception_response, problem_response
-from app.website import ASSETS, DICTIONARY, NOT_FOUND_PAGE, PAGES, Page
+from app.website import ASSETS, DICTIONARY, PAGES, Page, not_found_page
 from app.website.conditional import is_not_modified
 from app.website.negotiation import choose_encoding, prefers_html
 
@@ -40,6 +44,44 @@ ALLOW = ", ".join(SAFE_METHODS)
 # value as Chromium writes it: compared first, it spares the parsing (2 µs) on every request.
 DICTIONARY_DIGEST = dictionary_hash(DICTIONARY.representations["identity"].body)
 DICTIONARY_FIELD_VALUE = available_dictionary_value(DICTIONARY_DIGEST)
+
+
+def route_path(scope: Scope) -> str:
+    """The request's path below the mount prefix: "/api" for /v1/api, "" for /v1 itself.
+
+    ASGI puts the prefix in both `root_path` and `path` (as uvicorn --root-path and
+    app/lambda_adapter.py do); a path that does not start with it is taken as it is.
+    """
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and (path == root_path or path.startswith(root_path + "/")):
+        return path[len(root_path) :]
+    return path
+
+
+def depth_below_pages(scope: Scope) -> int:
+    """How many levels deeper than the pages (/api) the request's path is: /a/b/c is 2.
+
+    Counted on the raw path when the server gives one, so an encoded slash (%2F), which a
+    browser does not take for a level, is not counted either.
+    """
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, bytes):
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        root_path = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+    else:
+        path = route_path(scope)
+    return max(0, path.count("/") - 1)
+
+
+def _slash_redirect(scope: Scope) -> Response:
+    """308 to the prefix with its trailing slash: relative links need that base (RFC 3986 §5.2)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    location = scope.get("root_path", "") + "/" + (f"?{query}" if query else "")
+    # 308 keeps the method (RFC 9110 §15.4.9): a POST to /v1 stays a POST to /v1/.
+    return RedirectResponse(location, status_code=308)
 
 
 def _joined(previous: str | None, value: bytes) -> str:
@@ -133,7 +175,14 @@ class TinySite:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        page = SERVED.get(scope["path"]) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = route_path(scope)
+        if path == "":
+            await _slash_redirect(scope)(scope, receive, send)
+            return
+        page = SERVED.get(path)
         if page is None:
             await self.app(scope, receive, send)
             return
@@ -167,21 +216,23 @@ async def not_found(request: Request, exc: Exception) -> Response:
     """A 404: the HTML page for a client that prefers text/html, the problem+json otherwise.
 
     Registered for status 404, so it also answers paths no route matches. The HTML page is
-    precompressed like the others; if no coding of it is acceptable, the problem is sent.
+    precompressed like the others, its links made to climb back from the path's depth; if no
+    coding of it is acceptable, the problem is sent.
     """
     accept = ", ".join(request.headers.getlist("accept")) or None
     coding = None
+    page = not_found_page(depth_below_pages(request.scope))
     if prefers_html(accept):
         fields = negotiation_fields(request.scope)
-        sizes = NOT_FOUND_PAGE.body_sizes
-        if NOT_FOUND_PAGE.dictionary_body_sizes and fields.holds_site_dictionary():
-            sizes = NOT_FOUND_PAGE.dictionary_body_sizes
+        sizes = page.body_sizes
+        if page.dictionary_body_sizes and fields.holds_site_dictionary():
+            sizes = page.dictionary_body_sizes
         coding = choose_encoding(fields.accept_encoding, sizes)
     if coding is None:
         response = await http_exception_response(request, exc)
         response.headers.append("Vary", "Accept")
         return response
-    representation = NOT_FOUND_PAGE.representations[coding]
+    representation = page.representations[coding]
     return Response(
         representation.body if request.method != "HEAD" else b"",
         status_code=404,

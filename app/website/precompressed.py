@@ -4,6 +4,12 @@ Each page is a fragment in pages/ poured into pages/layout.html; the few facts a
 about the service (upload limit, codec levels, the site's own sizes) are filled in here from
 the code that decides them, so the pages cannot drift from it.
 
+Every URL in a page is relative, so the same bytes work wherever the site is mounted: at the
+root under uvicorn or the HTTP API, under the REST API's stage (/v1/), under a custom domain's
+base path. The pages all live one level below the mount point, so `api` or `./` resolve
+alike from each; the 404 page, which answers at any depth, climbs back with `../` per level
+(`{{root}}` in the layout), one precompressed variant per depth (not_found_page).
+
 The order of the build has no loop: the script; the page drafts (the dictionary link a
 placeholder, the about page without its sizes); the site dictionary from the drafts
 (app/website/site_dictionary.py); the pages, linking to it, in every coding and in dcz with it;
@@ -16,6 +22,7 @@ import hashlib
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from app.algorithms import CODECS
@@ -41,9 +48,23 @@ ENCODINGS: dict[str, Encoding] = {
 CODINGS = (IDENTITY, *ENCODINGS)
 # RFC 9842's Dictionary-Compressed Zstandard, offered only to a client holding the site's
 # dictionary. (dcb is not made: app/dictionary_transport.py says why.) Level 19 and 22 gave
-# the same bytes on every page; 19 is the level the zstd coding uses.
+# the same bytes on every page; 19 is the level the zstd coding uses. A body made on a request
+# (a deeper 404 page) uses level 3, as QUICK_ENCODINGS' zstd does.
 DICTIONARY_CODING = "dcz"
 DCZ_LEVEL = 19
+QUICK_DCZ_LEVEL = 3
+# The same codings at levels that cost a tenth of a millisecond on a page, for the bodies made
+# on a request (the 404 page at a new depth): there the strongest levels took 17 ms (brotli 11)
+# and 0.2 ms (zstd 19) of the 404 page, a price a client asking for ever new depths could make
+# the server pay. Brotli 4, not 5: from 5 up brotli allocates its 4 MiB-window hash tables,
+# fresh pages each time under app/memory.py's malloc settings (0.6-9 ms against 0.05 ms for
+# 849 bytes instead of 783; measured here).
+QUICK_ENCODINGS: dict[str, Encoding] = {
+    "deflate": Encoding("deflate", 6),
+    "gzip": Encoding("gzip", 6),
+    "br": Encoding("brotli", 4),
+    "zstd": Encoding("zstd", 3),
+}
 # Every body this import encodes, taken from the artifact's build when it shipped them
 # (app/website/encoded_bodies.py): the same bytes, without the 45 ms of compressing.
 BODIES = EncodedBodies(read_cache())
@@ -127,12 +148,17 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return "".join(filled)
 
 
-def render(source: PageSource, values: Mapping[str, str]) -> str:
-    """The page's full HTML: its fragment, filled in, inside the layout."""
-    main = _fill(_read(source.filename), values).strip()
+def render(source: PageSource, values: Mapping[str, str], root: str = "") -> str:
+    """The page's full HTML: its fragment, filled in, inside the layout.
+
+    `root` leads every link to another page: "" for a page one level below the mount point,
+    "../" for each level deeper.
+    """
+    main = _fill(_read(source.filename), {**values, "root": root}).strip()
     layout_values = {
         "title": html.escape(source.title),
         "main": main,
+        "root": root,
         "dictionary_href": values["dictionary_href"],
     }
     return _fill(_read("layout.html"), layout_values)
@@ -196,25 +222,28 @@ def encode(
     vary: str = "Accept-Encoding",
     cacheable: bool = True,
     media_type: str = MEDIA_TYPE,
+    encodings: Mapping[str, Encoding] = ENCODINGS,
+    encoder: EncodedBodies = BODIES,
     cache_control: str = CACHE_CONTROL,
     extra_headers: Headers = (),
     dictionary: SiteDictionary | None = None,
+    dcz_level: int = DCZ_LEVEL,
 ) -> Page:
     """Compress `page_html` in every coding and build each representation's headers.
 
-    With a `dictionary`, the page also comes in dcz with it, and every representation says
-    `Vary: <vary>, Available-Dictionary` (RFC 9842 §6.2), since which one a client gets then
-    depends on the dictionary it holds. `cacheable=False` (the 404 page) sends no ETag and
-    `Cache-Control: no-cache`: conditional requests apply to 2xx answers only (RFC 9110
-    §13.2.1). `extra_headers` go on full and 304 responses alike.
+    With a `dictionary`, the page also comes in dcz with it (at `dcz_level`), and every
+    representation says `Vary: <vary>, Available-Dictionary` (RFC 9842 §6.2), since which one
+    a client gets then depends on the dictionary it holds. `cacheable=False` (the 404 page)
+    sends no ETag and `Cache-Control: no-cache`: conditional requests apply to 2xx answers only
+    (RFC 9110 §13.2.1). `extra_headers` go on full and 304 responses alike.
     """
     identity = page_html.encode("utf-8")
     bodies = {
         IDENTITY: identity,
-        **{coding: BODIES.encode(encoding, identity) for coding, encoding in ENCODINGS.items()},
+        **{coding: encoder.encode(encoding, identity) for coding, encoding in encodings.items()},
     }
     if dictionary is not None:
-        bodies[DICTIONARY_CODING] = BODIES.encode_dcz(identity, dictionary.content, DCZ_LEVEL)
+        bodies[DICTIONARY_CODING] = encoder.encode_dcz(identity, dictionary.content, dcz_level)
         vary = f"{vary}, Available-Dictionary"
     representations = {}
     for coding, body in bodies.items():
@@ -247,6 +276,48 @@ def build_assets() -> dict[str, Page]:
     return {SCRIPT_PATH: encode(source, script_text(), media_type=SCRIPT_MEDIA_TYPE)}
 
 
+def page_values(dictionary_href: str) -> dict[str, str]:
+    """What the pages' placeholders say, from the code and settings that decide it."""
+    return {
+        "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
+        "max_upload": byte_size_text(settings.max_upload_bytes),
+        "budget_seconds": f"{settings.budget_seconds:g}",
+        "codec_table": codec_table(),
+        "dictionary_href": dictionary_href,
+    }
+
+
+def build_site_dictionary() -> SiteDictionary:
+    """The dictionary of the page drafts: the dictionary link a placeholder of the real one's
+    length, the about page without its sizes.
+
+    The 404 page first, then SOURCES, home first since it is usually read before the
+    dictionary arrives; the pages read after it sit nearer the end, which zstd reaches with
+    the shortest offsets.
+    """
+    values = {**page_values(site_dictionary.PLACEHOLDER_HREF), "sizes": ""}
+    return build_dictionary(render(source, values) for source in [NOT_FOUND_SOURCE, *SOURCES])
+
+
+def build_not_found(depth: int, dictionary: SiteDictionary) -> Page:
+    """The 404 page for a path `depth` levels below the pages' own ("/a/b" is 1 deeper).
+
+    Only depth 0 is built at import, at the strongest levels, and stored in the artifact's
+    BODIES; a deeper one is built on the request that first asks for it, at QUICK_ENCODINGS'
+    levels (dcz at QUICK_DCZ_LEVEL), and left out of what the build writes.
+    """
+    return encode(
+        NOT_FOUND_SOURCE,
+        render(NOT_FOUND_SOURCE, page_values(dictionary.href), root="../" * depth),
+        vary="Accept, Accept-Encoding",
+        cacheable=False,
+        encodings=ENCODINGS if depth == 0 else QUICK_ENCODINGS,
+        encoder=BODIES if depth == 0 else EncodedBodies(),
+        dictionary=dictionary,
+        dcz_level=DCZ_LEVEL if depth == 0 else QUICK_DCZ_LEVEL,
+    )
+
+
 def encode_dictionary(dictionary: SiteDictionary) -> Page:
     """The dictionary as a resource: every ordinary coding (browsers fetch it in br), a year
     of caching, and `Use-As-Dictionary` on each answer."""
@@ -260,35 +331,21 @@ def encode_dictionary(dictionary: SiteDictionary) -> Page:
     )
 
 
-def build_site() -> tuple[dict[str, Page], Page, Page]:
-    """Every page by path, the 404 page and the dictionary; the about page carries the other
-    bodies' sizes."""
-    values = {
-        "script_src": versioned_url(ASSETS[SCRIPT_PATH].html),
-        "max_upload": byte_size_text(settings.max_upload_bytes),
-        "budget_seconds": f"{settings.budget_seconds:g}",
-        "codec_table": codec_table(),
-        "dictionary_href": site_dictionary.PLACEHOLDER_HREF,
-        "sizes": "",
-    }
-    # The drafts: the 404 page first, then SOURCES, home first since it is usually read before
-    # the dictionary arrives; the pages read after it sit nearer the end, which zstd reaches
-    # with the shortest offsets.
-    sources = [NOT_FOUND_SOURCE, *SOURCES]
-    dictionary = build_dictionary(render(source, values) for source in sources)
-    values["dictionary_href"] = dictionary.href
+def relative_link(path: str) -> str:
+    """A page's link as the pages write it: "/api" -> "api", "/" -> "./"."""
+    return path.lstrip("/") or "./"
+
+
+def build_site(dictionary: SiteDictionary) -> tuple[dict[str, Page], Page, Page]:
+    """Every page by path, the 404 page and `dictionary` as a resource; the about page carries
+    the other bodies' sizes."""
+    values = page_values(dictionary.href)
     pages = {
         source.path: encode(source, render(source, values), dictionary=dictionary)
         for source in SOURCES
         if source.path != SIZES_SOURCE_PATH
     }
-    not_found = encode(
-        NOT_FOUND_SOURCE,
-        render(NOT_FOUND_SOURCE, values),
-        vary="Accept, Accept-Encoding",
-        cacheable=False,
-        dictionary=dictionary,
-    )
+    not_found = build_not_found(0, dictionary)
     dictionary_resource = encode_dictionary(dictionary)
     # The about page lists every other body. Its own row is left out on purpose: writing its
     # sizes into it changes them, and the fixed point of that loop was found to cycle (and to
@@ -296,7 +353,8 @@ def build_site() -> tuple[dict[str, Page], Page, Page]:
     # tells its size in whichever coding was sent.
     measured = {
         **{
-            f"<a href={path}>{path}</a>": page.dictionary_body_sizes or page.body_sizes
+            f"<a href={relative_link(path)}>{path}</a>": page.dictionary_body_sizes
+            or page.body_sizes
             for path, page in pages.items()
         },
         "404 page": not_found.dictionary_body_sizes or not_found.body_sizes,
@@ -313,4 +371,13 @@ def build_site() -> tuple[dict[str, Page], Page, Page]:
 
 
 ASSETS = build_assets()
-PAGES, NOT_FOUND_PAGE, DICTIONARY = build_site()
+SITE_DICTIONARY = build_site_dictionary()
+PAGES, NOT_FOUND_PAGE, DICTIONARY = build_site(SITE_DICTIONARY)
+
+
+# Bounded: a client asking for ever new depths costs one quick compression per new depth
+# (bench/bench_mount.py), and never more memory than 16 variants.
+@lru_cache(maxsize=16)
+def not_found_page(depth: int) -> Page:
+    """The 404 page whose links resolve from a path `depth` levels below the pages' own."""
+    return NOT_FOUND_PAGE if depth == 0 else build_not_found(depth, SITE_DICTIONARY)

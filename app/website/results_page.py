@@ -8,8 +8,10 @@ ever put in a URL but the codec name and level, which are percent-encoded and th
 Downloads: the server keeps nothing between requests (Lambda has no state to keep it in), and a
 page cannot re-send a file the user chose on the previous page. So the table sits inside one
 form that asks for the same input again, and each row's button posts it, with `formaction`, to
-`/compress/{codec}?level=N`, which answers with the compressed file. With JavaScript, the home
+`compress/{codec}?level=N`, which answers with the compressed file. With JavaScript, the home
 page keeps the chosen File in memory instead and no second choice is needed (assets/app.js).
+Every URL is relative to the page's own, /compress, so it resolves under any mount prefix
+(app/mount.py), like the site's.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from app.benchmark import JobResult, Report
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
 # The answer to a POST does not advertise the site's compression dictionary (RFC 9842): it is
 # never fetched again, and every page that leads here already linked to the dictionary.
-DICTIONARY_LINK = "<link rel=compression-dictionary href={{dictionary_href}}>\n"
+DICTIONARY_LINK = "<link rel=compression-dictionary href={{root}}{{dictionary_href}}>\n"
 NO_VALUE = "—"
 
 COLUMNS = (
@@ -49,8 +51,9 @@ def _split_layout(layout: str) -> tuple[str, str, str]:
 
 
 # Split once; filling by concatenation means a title can never be mistaken for a placeholder.
+# The page answers at /compress, beside the site's pages, so its links need no `../` ({{root}}).
 _BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(
-    LAYOUT_PATH.read_text(encoding="utf-8").replace(DICTIONARY_LINK, "")
+    LAYOUT_PATH.read_text(encoding="utf-8").replace(DICTIONARY_LINK, "").replace("{{root}}", "")
 )
 
 
@@ -78,8 +81,9 @@ def saving_text(saving: float | None) -> str:
 
 
 def download_url(codec: str, level: int) -> str:
-    """Where one row's compressed file comes from (POST the same input there)."""
-    return f"/compress/{quote(codec, safe='')}?level={int(level)}"
+    """Where one row's compressed file comes from (POST the same input there), relative to the
+    results page at /compress."""
+    return f"compress/{quote(codec, safe='')}?level={int(level)}"
 
 
 def _row(result: JobResult) -> str:
@@ -158,7 +162,7 @@ def results_page(report: Report) -> str:
             summary,
             results_table(report),
             skipped_list(report),
-            "<p><a href=/>Try another</a>",
+            "<p><a href=./>Try another</a>",
         )
         if part
     )

@@ -37,5 +37,6 @@ def script_text() -> str:
 
 
 def versioned_url(text: str) -> str:
-    """The script's path with a hash of `text`: a new deploy's pages ask for the new script."""
-    return f"{SCRIPT_PATH}?v={hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+    """The script's URL relative to the pages, with a hash of `text`: a new deploy's pages ask
+    for the new script. Relative, so it resolves under any mount prefix (app/mount.py)."""
+    return f"{SCRIPT_PATH.lstrip('/')}?v={hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"

@@ -5,7 +5,8 @@
 // setAttribute), never as markup. Without this script the form posts and gets an HTML page.
 "use strict";
 (() => {
-  const form = document.querySelector("form[action='/compress']");
+  // Every URL here is relative to the page, so it works under any mount prefix (/v1/ too).
+  const form = document.querySelector("form[action='compress']");
   if (!form || !window.FormData) return;
 
   const build = (node, attributes, children) => {
@@ -93,7 +94,7 @@
     };
     const onUploaded = () => show(make("p", {}, spinner(), " compressing with every codec…"));
     try {
-      const xhr = await post("/compress", input, "json", onProgress, onUploaded);
+      const xhr = await post("compress", input, "json", onProgress, onUploaded);
       if (xhr.status !== 200) throw await failure(xhr);
       show();
       showReport(xhr.response, input);
@@ -175,7 +176,7 @@
     button.disabled = true;
     try {
       const query = `level=${encodeURIComponent(row.level)}`;
-      const xhr = await post(`/compress/${encodeURIComponent(row.codec)}?${query}`, input, "blob");
+      const xhr = await post(`compress/${encodeURIComponent(row.codec)}?${query}`, input, "blob");
       if (xhr.status !== 200) throw await failure(xhr);
       const name = savedName(xhr.getResponseHeader("Content-Disposition") || "");
       const link = make("a", { href: URL.createObjectURL(xhr.response), download: name });
