@@ -1,9 +1,9 @@
 """HTTP's deflate and gzip bodies with a zopfli-made deflate stream: standard formats, fewer bytes.
 
 zopfli searches far harder than zlib for the same DEFLATE format (RFC 1951), so any inflater
-reads its output. On TinySite's pages at 15 iterations it saves 25 to 44 bytes a page over zlib
-level 9 (the home page: 1,408 → 1,383), about 14 ms a page to make; 100 iterations saved at most
-2 bytes more for four times the time, so the default stays.
+reads its output. On TinySite's four pages at 15 iterations it saves 24 to 42 bytes a page over
+zlib level 9 (the home page: 1,443 → 1,419), about 14 ms a page to make; 100 iterations saved
+at most 2 bytes more for four times the time, so the default stays.
 
 One deflate stream serves both codings: it is written once and wrapped here in the zlib
 container (RFC 1950, what HTTP calls `deflate`) and in the gzip one (RFC 1952). zopfli is a
