@@ -19,6 +19,7 @@ from test_website import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
 
 from app.dictionary_transport import available_dictionary_value, dcz_decompress
 from app.website import DICTIONARY, NOT_FOUND_PAGE, PAGES, not_found_page
+from app.website.results_page import in_layout
 from app.website.site_dictionary import PLACEHOLDER_HREF, build_dictionary
 
 # The original TinySite's whole deflated page (see the about page).
@@ -239,3 +240,10 @@ def test_no_compression_happens_per_request_with_the_dictionary(
     for path in SITE_PATHS:
         response = raw_request(client, path, HOLDS_IT)
         assert response.body == PAGES[path].representations["dcz"].body
+
+
+def test_the_results_page_does_not_advertise_the_dictionary() -> None:
+    # The answer to a POST: never fetched again, and its link would only cost a request.
+    page = in_layout("Results", "<p>report")
+    assert "compression-dictionary" not in page
+    assert "{{" not in page
