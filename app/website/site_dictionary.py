@@ -5,8 +5,9 @@ The dictionary is the pages' HTML as they are before the dictionary exists (draf
 to the dictionary still holds PLACEHOLDER_HREF, the about page still has no sizes), joined. Its
 SHA-256 names it everywhere: in its URL (a new deploy with other pages gets a new URL, so a
 year of caching is safe), in its `id`, and in the `Available-Dictionary` a browser sends back.
-Built with the site, at import (or at build time for the artifact, with the bodies): there is
-no loop, since the final pages only point at the dictionary and never feed it.
+Built with the site at import from the page sources (text only, no compression; in the Lambda
+artifact its encoded bodies and the pages' dcz bodies come from the build, like every other
+body). There is no loop: the final pages only point at the dictionary and never feed it.
 
 Pure: text in, bytes and header values out.
 """
