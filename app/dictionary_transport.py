@@ -2,11 +2,11 @@
 
 A client that holds a dictionary (a response it kept because of `Use-As-Dictionary`) names it
 in `Available-Dictionary` as an RFC 8941 byte sequence, `:base64(SHA-256):`, and lists `dcz`
-(and `dcb`) in `Accept-Encoding`. A dcz body (RFC 9842 §4.2) is the 8-byte header
+(and `dcb`) in `Accept-Encoding`. A dcz body (RFC 9842 §5) is the 8-byte header
 `5E 2A 4D 18 20 00 00 00` (a zstd skippable frame of 32 bytes), the dictionary's 32-byte
 SHA-256, then one zstd frame compressed with the dictionary as raw content.
 
-dcb (§4.1: brotli with the dictionary as a raw prefix) is not made here: brotli 1.2.1,
+dcb (§4: brotli with the dictionary as a raw prefix) is not made here: brotli 1.2.1,
 brotlicffi 1.2.1.0 and brotli-rs 9.1.1 expose no dictionary through their public Python API
 (checked 2026-12-01), and calling libbrotli's prepared-dictionary functions through ctypes
 would bind the service to private symbols of a wheel's bundled library.
