@@ -24,6 +24,9 @@ from app.algorithms import DCZ
 from app.benchmark import InputSummary, JobResult, Report
 
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
+# The answer to a POST does not advertise the site's compression dictionary (RFC 9842): it is
+# never fetched again, and every page that leads here already linked to the dictionary.
+DICTIONARY_LINK = "<link rel=compression-dictionary href={{root}}{{dictionary_href}}>\n"
 NO_VALUE = "—"
 
 COLUMNS = (
@@ -51,7 +54,7 @@ def _split_layout(layout: str) -> tuple[str, str, str]:
 # Split once; filling by concatenation means a title can never be mistaken for a placeholder.
 # The page answers at /compress, beside the site's pages, so its links need no `../` ({{root}}).
 _BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(
-    LAYOUT_PATH.read_text(encoding="utf-8").replace("{{root}}", "")
+    LAYOUT_PATH.read_text(encoding="utf-8").replace(DICTIONARY_LINK, "").replace("{{root}}", "")
 )
 
 
