@@ -36,7 +36,8 @@ from app.algorithms import Codec
 from app.config import settings
 from app.cpus import usable_cpus
 from app.forked_call import ChildFailed, ForkedCall
-from app.job_timing import REPEAT_MAX_INPUT_BYTES, JobResult, measure
+from app.job_timing import REPEAT_MAX_INPUT_BYTES, measure
+from app.job_timing import JobResult as JobResult  # re-exported: a Report's results
 
 Job = tuple[Codec, int]
 

@@ -2,11 +2,11 @@
 
 A client that holds a dictionary (a response it kept because of `Use-As-Dictionary`) names it
 in `Available-Dictionary` as an RFC 8941 byte sequence, `:base64(SHA-256):`, and lists `dcz`
-(and `dcb`) in `Accept-Encoding`. A dcz body (RFC 9842 §4.2) is the 8-byte header
+(and `dcb`) in `Accept-Encoding`. A dcz body (RFC 9842 §5) is the 8-byte header
 `5E 2A 4D 18 20 00 00 00` (a zstd skippable frame of 32 bytes), the dictionary's 32-byte
 SHA-256, then one zstd frame compressed with the dictionary as raw content.
 
-dcb (§4.1: brotli with the dictionary as a raw prefix) is not made here: brotli 1.2.1,
+dcb (§4: brotli with the dictionary as a raw prefix) is not made here: brotli 1.2.1,
 brotlicffi 1.2.1.0 and brotli-rs 9.1.1 expose no dictionary through their public Python API
 (checked 2026-12-01), and calling libbrotli's prepared-dictionary functions through ctypes
 would bind the service to private symbols of a wheel's bundled library.
@@ -84,3 +84,48 @@ def dcz_decompress(body: bytes, dictionary: bytes) -> bytes:
         raise DictionaryMismatchError("the dcz stream was made with another dictionary")
     decompressor = zstandard.ZstdDecompressor(dict_data=_raw_content(dictionary))
     return decompressor.decompress(body[DCZ_HEADER_BYTES:])
+
+
+def structured_string(text: str) -> str:
+    """`text` as an RFC 8941 String (§3.3.3): quoted, `\\` and `"` escaped.
+
+    Raises ValueError for a character outside printable ASCII, which a String cannot hold.
+    """
+    if any(not " " <= character <= "~" for character in text):
+        raise ValueError(f"{text!r} is not printable ASCII")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def use_as_dictionary_value(match: str, dictionary_id: str) -> str:
+    """The `Use-As-Dictionary` value (RFC 9842 §2.1): a Dictionary of `match` and `id`.
+
+    `match` is a URL pattern resolved against the dictionary's own URL, so a relative one
+    ("*") covers the dictionary's directory under whatever prefix it is served. No
+    `match-dest`: every destination. No `type`: raw, the default and the only one defined.
+    """
+    return f"match={structured_string(match)}, id={structured_string(dictionary_id)}"
+
+
+def dictionary_compression_allowed(
+    sec_fetch_site: str | None,
+    sec_fetch_mode: str | None,
+    origin: str | None,
+    allow_origin: str,
+) -> bool:
+    """May this response be dictionary-compressed, by RFC 9842's server-side readability rules?
+
+    RFC 9842 §9 (Security Considerations, "Response Readability"): a client may use a
+    dictionary only where both it and the response are readable by the requesting context.
+    A server sees that through Fetch metadata: `Sec-Fetch-Site: same-origin` always may; then
+    by `Sec-Fetch-Mode`: none sent (not a browser), `navigate` or `same-origin` may; `cors`
+    may only with an `Origin` that `allow_origin` (the Access-Control-Allow-Origin sent)
+    admits, `*` or that very origin; any other mode (`no-cors`, `websocket`) may not.
+    """
+    if (sec_fetch_site or "").strip().lower() == "same-origin":
+        return True
+    mode = (sec_fetch_mode or "").strip().lower()
+    if mode in ("", "navigate", "same-origin"):
+        return True
+    if mode == "cors":
+        return origin is not None and allow_origin in ("*", origin.strip())
+    return False

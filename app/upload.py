@@ -1,10 +1,13 @@
-"""Reading the one input of a CompressTest request, within the upload limit.
+"""Reading the input of a CompressTest request, and its optional dictionary, within the limit.
 
 Accepted: multipart/form-data (or a urlencoded form) with the file in `file` or pasted text in
 `text` (the original CompressTest's `fileUpload` and `textEntry` too), or any other body as the
-raw bytes (`application/octet-stream`). Guarantees:
+raw bytes (`application/octet-stream`). A form may add a `dictionary` (a file or text: the
+previous version, for dcz); a raw body cannot carry one. Guarantees:
 - a body larger than the limit is refused with 413 before it is read: from Content-Length when
   the client sends one, else as soon as the streamed byte count passes the limit;
+- the limit covers the input and the dictionary together: both travel in one request, and on
+  Lambda one request is one event of at most 6 MB, base64 included (app/config.py);
 - python-multipart spools a file part over 1 MiB to a temporary file; it is read once and closed
   (which deletes it), so the input is held in memory as one bytes object.
 """
@@ -24,18 +27,23 @@ from app.problems import PROBLEM_MEDIA_TYPE, Problem
 
 FILE_FIELDS = ("file", "fileUpload")
 TEXT_FIELDS = ("text", "textEntry")
+DICTIONARY_FIELD = "dictionary"
 # Room for a form's boundaries and part headers on top of the file itself: a browser sends
-# under 300 bytes of them for one file and one empty text field.
+# under 300 bytes of them for one file and one empty text field; a dictionary part adds its own
+# boundary and headers, about 150 bytes more.
 FORM_FRAMING_ALLOWANCE = 64 * 1024
 FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 @dataclass(frozen=True)
 class Upload:
-    """The bytes to work on and, for a file part, the file name the client gave."""
+    """The bytes to work on and, for a file part, the file name the client gave; the same for
+    the dictionary, if the form had one (`dictionary` is None without one)."""
 
     data: bytes
     filename: str | None
+    dictionary: bytes | None = None
+    dictionary_filename: str | None = None
 
 
 def payload_too_large(limit: int, size: int | None = None) -> Problem:
@@ -47,6 +55,36 @@ def payload_too_large(limit: int, size: int | None = None) -> Problem:
         type="/problems/payload-too-large",
         title="Upload too large",
         limit=limit,
+    )
+
+
+def dictionary_too_large(limit: int, dictionary_size: int, input_size: int | None) -> Problem:
+    """The 413 for a dictionary that, alone or with the input, passes the shared limit."""
+    if input_size is None:
+        measured = f"The dictionary has {dictionary_size} bytes; "
+    else:
+        measured = (
+            f"The input ({input_size} bytes) and the dictionary ({dictionary_size} bytes) "
+            f"have {input_size + dictionary_size} bytes together; "
+        )
+    return Problem(
+        413,
+        measured + f"the input and the dictionary together may have at most {limit} bytes "
+        f"({limit / 1024 / 1024:g} MiB): both travel in one request, and on AWS Lambda one "
+        "request is one event of at most 6 MB, base64 included.",
+        type="/problems/payload-too-large",
+        title="Upload too large",
+        limit=limit,
+    )
+
+
+def dictionary_without_input() -> Problem:
+    return Problem(
+        400,
+        "The form has a dictionary but nothing to compress against it: add the file in 'file' "
+        "(or text in 'text'). The dictionary is the previous version; the file is the new one.",
+        type="/problems/dictionary-without-input",
+        title="Dictionary without an input",
     )
 
 
@@ -76,7 +114,8 @@ def malformed_form_problem(reason: str) -> Problem:
 # the Problem schema): each problem type of reading one, with an example made by this module.
 UPLOAD_BAD_REQUEST_RESPONSE: dict[str, Any] = {
     "description": "The request cannot be read: no input, a form body that cannot be parsed, "
-    "or (type /problems/bad-codec-spec) an unknown codec or level.",
+    "a dictionary without an input, or (types /problems/bad-codec-spec and "
+    "/problems/dictionary-required) an unknown codec or level, or dcz without a dictionary.",
     "content": {
         PROBLEM_MEDIA_TYPE: {
             "examples": {
@@ -87,6 +126,7 @@ UPLOAD_BAD_REQUEST_RESPONSE: dict[str, Any] = {
                 for problem in (
                     malformed_form_problem("Missing boundary in multipart."),
                     no_input_problem(),
+                    dictionary_without_input(),
                 )
             }
         }
@@ -122,9 +162,11 @@ def _limited(request: Request, body_limit: int, upload_limit: int) -> Request:
 
 
 async def read_upload(request: Request, limit: int) -> Upload:
-    """The request's single input, at most `limit` bytes; raises a Problem otherwise.
+    """The request's single input and its optional dictionary, at most `limit` bytes together;
+    raises a Problem otherwise.
 
-    413 over the limit, 400 when there is no input, 422 when a form carries more than one.
+    413 over the limit, 400 when there is no input (a dictionary alone included), 422 when a
+    form carries more than one input or more than one dictionary.
     """
     is_form = _media_type(request) in FORM_MEDIA_TYPES
     body_limit = limit + FORM_FRAMING_ALLOWANCE if is_form else limit
@@ -155,6 +197,23 @@ def _is_given(value: UploadFile | str) -> bool:
     return bool(value.filename) or bool(value.size)
 
 
+async def _read_input(value: UploadFile | str, limit: int) -> bytes:
+    """The input's bytes (text as UTF-8); a 413 naming `limit` when it has more."""
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+    elif value.size is not None and value.size > limit:
+        raise payload_too_large(limit, value.size)
+    else:
+        data = await value.read()
+    if len(data) > limit:
+        raise payload_too_large(limit, len(data))
+    return data
+
+
+def _filename(value: UploadFile | str) -> str | None:
+    return None if isinstance(value, str) else value.filename or None
+
+
 async def _read_form(request: Request, limit: int) -> Upload:
     try:
         form = await request.form(max_part_size=limit + FORM_FRAMING_ALLOWANCE)
@@ -169,6 +228,13 @@ async def _read_form(request: Request, limit: int) -> Upload:
             for name, value in form.multi_items()
             if name in FILE_FIELDS + TEXT_FIELDS and _is_given(value)
         ]
+        dictionaries = [
+            value
+            for name, value in form.multi_items()
+            if name == DICTIONARY_FIELD and _is_given(value)
+        ]
+        if not given and dictionaries:
+            raise dictionary_without_input()
         if not given:
             fields = ", ".join(repr(name) for name in form) or "none"
             raise no_input_problem(
@@ -184,14 +250,28 @@ async def _read_form(request: Request, limit: int) -> Upload:
                 type="/problems/ambiguous-input",
                 title="More than one input",
             )
+        if len(dictionaries) > 1:
+            raise Problem(
+                422,
+                f"The form has {len(dictionaries)} dictionaries; dcz compresses against one.",
+                type="/problems/ambiguous-input",
+                title="More than one dictionary",
+            )
         _, value = given[0]
-        if isinstance(value, str):
-            data = value.encode("utf-8")
-            if len(data) > limit:
-                raise payload_too_large(limit, len(data))
-            return Upload(data, None)
-        if value.size is not None and value.size > limit:
-            raise payload_too_large(limit, value.size)
-        return Upload(await value.read(), value.filename or None)
+        data = await _read_input(value, limit)
+        if not dictionaries:
+            return Upload(data, _filename(value))
+        [dictionary_value] = dictionaries
+        declared = None if isinstance(dictionary_value, str) else dictionary_value.size
+        if declared is not None and declared + len(data) > limit:
+            raise dictionary_too_large(limit, declared, None if declared > limit else len(data))
+        if isinstance(dictionary_value, str):
+            dictionary = dictionary_value.encode("utf-8")
+        else:
+            dictionary = await dictionary_value.read()
+        if len(dictionary) + len(data) > limit:
+            too_big_alone = len(dictionary) > limit
+            raise dictionary_too_large(limit, len(dictionary), None if too_big_alone else len(data))
+        return Upload(data, _filename(value), dictionary, _filename(dictionary_value))
     finally:
         await form.close()

@@ -10,8 +10,9 @@ bench/bench_cold_start.py builds its hello-world baseline the same way, with its
 
 Guarantees: ARTIFACTS_DIR holds exactly handler.py, app/ and the packages of
 deploy/requirements.txt built for Linux on `architecture`, every .py with a cpython-313 .pyc
-beside it in __pycache__, and the site's encoded bodies (app/website/encoded_bodies.marshal);
-nothing else of the project (no tests, bench or virtualenvs).
+beside it in __pycache__, and the site's encoded bodies (app/website/encoded_bodies.marshal),
+its dictionary's dcz bodies among them; nothing else of the project (no tests, bench,
+virtualenvs or the build-only zopfli).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ APP_SOURCES = (PROJECT_ROOT / "handler.py", PROJECT_ROOT / "app")
 ENCODE_SITE = PROJECT_ROOT / "deploy" / "encode_site.py"
 # The libraries whose output app/website/encoded_bodies.py keys by version (zlib is Python's).
 SITE_ENCODERS = ("brotli", "zstandard")
+# Used by the build only: zopfli writes the site's deflate and gzip bodies
+# (app/website/zopfli_encoder.py), the artifact ships the bodies and not zopfli.
+BUILD_ONLY_SITE_ENCODERS = ("zopfli>=0.4.3",)
 
 
 def pip_install_into(target: Path | str, *arguments: str) -> None:
@@ -98,8 +102,10 @@ def ship_encoded_bodies(target: Path) -> None:
 
     The artifact's own brotli and zstandard may be built for another architecture, so the
     same versions are installed for this machine beside it; bodies keyed by those versions
-    (app/website/encoded_bodies.py) are exactly what the function would compute. Settings come
-    from their defaults: a deploy with other ones misses and compresses at import.
+    (app/website/encoded_bodies.py) are exactly what the function would compute. zopfli, which
+    the function does not have, writes the deflate and gzip bodies. Settings come from their
+    defaults: a deploy with other ones misses and compresses at import (zlib for deflate and
+    gzip there).
     """
     shipped = {
         dist.metadata["Name"].lower(): dist.version
@@ -107,7 +113,10 @@ def ship_encoded_bodies(target: Path) -> None:
     }
     with tempfile.TemporaryDirectory() as encoders:
         pip_install_into(
-            encoders, "--no-deps", *(f"{name}=={shipped[name]}" for name in SITE_ENCODERS)
+            encoders,
+            "--no-deps",
+            *(f"{name}=={shipped[name]}" for name in SITE_ENCODERS),
+            *BUILD_ONLY_SITE_ENCODERS,
         )
         subprocess.run(
             [sys.executable, "-I", "-S", "-B", str(ENCODE_SITE), encoders, str(target / "app")],

@@ -1,9 +1,9 @@
 """TinySite in a real browser: Debian's headless Chromium, driven by playwright, against uvicorn.
 
 For each forced Accept-Encoding (deflate only, br only, gzip only) Chromium loads every page from
-a real server on 127.0.0.1 and must render its text: proof that the precomputed bytes decode in
-a browser, not only in Python. Playwright launches /usr/bin/chromium (no browser download) and
-gives each launch a fresh temporary profile.
+a real server on 127.0.0.1 and must render its text: proof that the precomputed bytes (zopfli's,
+for deflate and gzip) decode in a browser, not only in Python. Playwright launches
+/usr/bin/chromium (no browser download) and gives each launch a fresh temporary profile.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from loopback_server import LoopbackServer
 from playwright.sync_api import Browser, Page
 
-from app.website import NOT_FOUND_PAGE, PAGES
+from app.website import DICTIONARY, NOT_FOUND_PAGE, PAGES
 
 FORCED_ENCODINGS = ["deflate", "br", "gzip"]
 
@@ -49,9 +49,13 @@ def heading_of(html: str) -> str:
 
 
 def new_page(browser: Browser, accept_encoding: str, **options: Any) -> Page:
+    """A page in a new context that asks for `accept_encoding` and never gets the site
+    dictionary: once it held it, Chromium would add dcz to every request (that path is
+    tests/test_browser_dictionary.py's)."""
     context = browser.new_context(
         extra_http_headers={"Accept-Encoding": accept_encoding}, **options
     )
+    context.route(f"**/{DICTIONARY.path.removeprefix('/')}", lambda route: route.abort())
     return context.new_page()
 
 
@@ -87,7 +91,7 @@ def test_chromium_shows_the_sizes_table_and_the_form(
         rows = page.locator("table tr").all_inner_texts()
         codecs_row = next(row for row in rows if row.startswith("/codecs"))
         numbers = [int(n.replace(",", "")) for n in re.findall(r"[\d,]+", codecs_row)]
-        assert numbers == list(PAGES["/codecs"].body_sizes.values())
+        assert numbers == list((PAGES["/codecs"].dictionary_body_sizes or {}).values())
 
         page.goto(server.base_url + "/")
         # The page writes "original&nbsp;÷&nbsp;compressed": UTF-8 and entities both decoded.

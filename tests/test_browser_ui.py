@@ -130,7 +130,7 @@ def wait_for_table(page: Page) -> None:
 # --- with the script ---------------------------------------------------------------------------
 
 
-def test_the_home_page_runs_its_one_script_under_the_policy(
+def test_the_home_page_runs_its_script_and_the_charts_it_loads_under_the_policy(
     session: Session, server: LoopbackServer
 ) -> None:
     page = session.page
@@ -144,7 +144,13 @@ def test_the_home_page_runs_its_one_script_under_the_policy(
         "rgb(253, 253, 248)",
         "rgb(23, 23, 23)",
     )
-    assert page.evaluate("[...document.scripts].map(s => new URL(s.src).pathname)") == ["/app.js"]
+    # app.js, named by the page, loads charts.js with its own version.
+    page.wait_for_function("window.CompressTestCharts !== undefined")
+    sources = page.evaluate(
+        "[...document.scripts].map(s => [new URL(s.src).pathname, new URL(s.src).search])"
+    )
+    assert sorted(path for path, _ in sources) == ["/app.js", "/charts.js"]  # charts.js in head
+    assert sources[0][1] == sources[1][1] != ""
     assert session.violations() == []
 
 
@@ -278,7 +284,7 @@ def test_a_hostile_file_name_is_shown_as_text_and_runs_nothing(
     wait_for_table(session.page)
     page = session.page
     assert page.inner_text("#filename") == HOSTILE_NAME
-    assert page.evaluate("document.scripts.length") == 1  # app.js, no other
+    assert page.evaluate("document.scripts.length") == 2  # app.js and charts.js, no other
     session.screenshot("browser-hostile-name.png")
     assert session.dialogs == []
     assert session.violations() == []

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from corpora import python_source
+from dcz_reference import prepared_dcz
 
 from app.algorithms import CODECS
+from app.benchmark import InputSummary, JobResult, Report
+from app.delivery import deliveries, fastest_at
+from app.dictionary_codec import DCZ_SPREAD
+from app.dictionary_transport import dictionary_hash
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -72,7 +78,16 @@ def test_json_matches_the_api_schema(source_file: Path) -> None:
     done = run_cli(str(source_file), "--codecs", "xz:0,deflate-raw:9", "--json")
     assert done.returncode == 0
     report = json.loads(done.stdout)
-    assert list(report) == ["input", "results", "skipped", "elapsed_ms", "budget_ms", "workers"]
+    assert list(report) == [
+        "input",
+        "dictionary",
+        "results",
+        "skipped",
+        "elapsed_ms",
+        "budget_ms",
+        "workers",
+    ]
+    assert report["dictionary"] is None
     assert report["input"]["filename"] == "sample.py"
     assert report["workers"] == 1
     # 30 kB: each phase repeated, xz 0 and deflate-raw 9 taking well under 20 ms of CPU a run.
@@ -121,3 +136,97 @@ def test_a_missing_file_exits_2() -> None:
     done = run_cli("/nonexistent/file.bin")
     assert done.returncode == 2
     assert "cannot read /nonexistent/file.bin" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """app.v1.py and app.v2.py: the second is the first with a line inserted."""
+    folder = tmp_path_factory.mktemp("versions")
+    previous = python_source(30_000)
+    (folder / "app.v1.py").write_bytes(previous)
+    (folder / "app.v2.py").write_bytes(previous[:9_000] + b"# v2\n" + previous[9_000:])
+    return folder / "app.v1.py", folder / "app.v2.py"
+
+
+def test_a_dictionary_adds_dcz_to_the_default_jobs(two_versions: tuple[Path, Path]) -> None:
+    previous, current = two_versions
+    done = run_cli(str(current), "--dictionary", str(previous), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    dcz = sorted((r["level"], r["size"]) for r in report["results"] if r["codec"] == "dcz")
+    data, dictionary = current.read_bytes(), previous.read_bytes()
+    assert dcz == [(level, len(prepared_dcz(data, dictionary, level))) for level in DCZ_SPREAD]
+    assert report["dictionary"] == {
+        "filename": "app.v1.py",
+        "size": len(dictionary),
+        "sha256": dictionary_hash(dictionary).hex(),
+    }
+    assert len(report["results"]) == sum(len(c.spread) for c in CODECS.values()) + 3
+
+
+def test_the_table_names_the_dictionary_and_dcz_rows(two_versions: tuple[Path, Path]) -> None:
+    previous, current = two_versions
+    done = run_cli(str(current), "--dictionary", str(previous), "--codecs", "dcz:7,zstd:7")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("dcz against app.v1.py: 30,000 bytes, sha256 ")
+    first_row = lines[lines.index(next(line for line in lines if line.startswith("codec "))) + 1]
+    size = len(prepared_dcz(current.read_bytes(), previous.read_bytes(), 7))
+    assert first_row.split()[:3] == ["dcz", "7", f"{size:,}"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--codecs", "dcz:3"], "dcz compresses against a dictionary"),
+        (["--dictionary", "/nonexistent/v1.py"], "cannot read /nonexistent/v1.py"),
+        (["--speeds", "0,10"], "link speeds must be positive"),
+        (["--speeds", "fast"], "not a list of Mbit/s"),
+    ],
+)
+def test_bad_dictionary_and_speed_arguments_exit_2(
+    source_file: Path, args: list[str], message: str
+) -> None:
+    done = run_cli(str(source_file), *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def delivery_section(stdout: str) -> list[list[str]]:
+    lines = stdout.splitlines()
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("link Mbit/s"))
+    # Columns are two or more spaces apart; a label such as "gzip 1" has one.
+    return [re.split(r"\s{2,}", line.strip()) for line in lines[header_at + 1 :] if line.strip()]
+
+
+def test_the_time_to_deliver_names_the_fastest_at_each_speed(source_file: Path) -> None:
+    done = run_cli(str(source_file), "--codecs", "gzip:1,xz:6", "--speeds", "0.5,8,2000")
+    assert done.returncode == 0, done.stderr
+    assert "precompressed = transfer + decompress; on the fly = compress + transfer" in done.stdout
+    rows = delivery_section(done.stdout)
+    assert [row[0] for row in rows] == ["0.5", "8", "2000"]
+    # The fastest is one of the jobs or the input uncompressed, whatever the timings were.
+    assert all(row[1] in ("gzip 1", "xz 6", "uncompressed") for row in rows)
+    # At half a megabit the bytes dominate: 30,000 bytes take 480 ms uncompressed.
+    assert rows[0][-1] == "480"
+
+
+def test_format_delivery_uses_the_documented_formula() -> None:
+    from app.__main__ import format_delivery
+
+    def result(codec: str, size: int, compress_ms: float, decompress_ms: float) -> JobResult:
+        return JobResult(codec, 1, size, 0, 0, compress_ms, 0, 0, decompress_ms, 0, True, 1, 1)
+
+    report = Report(
+        InputSummary("x", 1_000_000, ""),
+        results=[result("slow-small", 100_000, 500.0, 20.0), result("fast-big", 400_000, 2.0, 1.0)],
+    )
+    rows = delivery_section(format_delivery(report, (1.0, 100.0, 10_000.0)))
+    # 1 Mbit/s: 100,000 B take 800 ms (+20), 400,000 B take 3,200 ms (+1).
+    assert rows[0] == ["1", "slow-small 1", "820", "slow-small 1", "1,320", "8,000"]
+    # 100 Mbit/s: 8 + 20 = 28 against 32 + 1 = 33 precompressed; on the fly 528 against 35.
+    assert rows[1] == ["100", "slow-small 1", "28.0", "fast-big 1", "35.0", "80.0"]
+    # 10 Gbit/s: uncompressed (0.8 ms) beats fast-big (0.32 + 1, + 2 on the fly).
+    assert rows[2] == ["10000", "uncompressed", "0.80", "uncompressed", "0.80", "0.80"]
+    best = fastest_at(deliveries(report), 100.0)
+    assert (best.precompressed.codec, best.on_the_fly.codec) == ("slow-small", "fast-big")

@@ -221,8 +221,13 @@ def test_openapi_documents_the_upload_problem_types(path: str) -> None:
     problem = documented["content"]["application/problem+json"]
     assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
     examples = {example["value"]["type"] for example in problem["examples"].values()}
-    assert examples == {"/problems/malformed-form", "/problems/no-input"}
+    assert examples == {
+        "/problems/malformed-form",
+        "/problems/no-input",
+        "/problems/dictionary-without-input",
+    }
     assert "/problems/bad-codec-spec" in documented["description"]
+    assert "/problems/dictionary-required" in documented["description"]
 
 
 @pytest.mark.parametrize(
@@ -539,6 +544,7 @@ def test_openapi_documents_the_report_and_the_ratio() -> None:
     assert "lzbench" in ratio["description"]
     assert set(components["CompressReport"]["properties"]) == {
         "input",
+        "dictionary",
         "results",
         "skipped",
         "elapsed_ms",

@@ -16,8 +16,11 @@ from app.dictionary_transport import (
     available_dictionary_value,
     dcz_compress,
     dcz_decompress,
+    dictionary_compression_allowed,
     dictionary_hash,
     parse_available_dictionary,
+    structured_string,
+    use_as_dictionary_value,
 )
 
 DICTIONARY = b"<!doctype html><title>TinySite</title><nav>home api codecs about</nav>" * 4
@@ -61,3 +64,44 @@ def test_available_dictionary_round_trips_and_rejects_anything_else() -> None:
     short = ":" + base64.b64encode(digest[:31]).decode() + ":"
     for bad in ("", ":", "::", value[1:], value[:-1], short, ":not base64!:", '"' + value + '"'):
         assert parse_available_dictionary(bad) is None, bad
+
+
+@pytest.mark.parametrize(
+    ("text", "serialized"),
+    [("*", '"*"'), ("tinysite-0a1b", '"tinysite-0a1b"'), ('say "hi"\\', '"say \\"hi\\"\\\\"')],
+)
+def test_a_structured_string_is_quoted_and_escaped(text: str, serialized: str) -> None:
+    assert structured_string(text) == serialized
+
+
+@pytest.mark.parametrize("text", ["tab\there", "é", "new\nline"])
+def test_a_structured_string_holds_printable_ascii_only(text: str) -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        structured_string(text)
+
+
+def test_use_as_dictionary_names_match_and_id() -> None:
+    assert use_as_dictionary_value("*", "v1") == 'match="*", id="v1"'
+
+
+@pytest.mark.parametrize(
+    ("site", "mode", "origin", "allow_origin", "allowed"),
+    [
+        (None, None, None, "*", True),  # no Fetch metadata: not a browser
+        ("same-origin", "no-cors", None, "https://only.test", True),
+        ("SAME-ORIGIN", "cors", None, "https://only.test", True),
+        ("none", "navigate", None, "*", True),
+        ("cross-site", "navigate", None, "*", True),
+        ("cross-site", "same-origin", None, "*", True),
+        ("cross-site", "cors", "https://a.test", "*", True),
+        ("cross-site", "cors", "https://a.test", "https://a.test", True),
+        ("cross-site", "cors", "https://b.test", "https://a.test", False),
+        ("cross-site", "cors", None, "*", False),
+        ("cross-site", "no-cors", None, "*", False),
+        ("same-site", "websocket", None, "*", False),
+    ],
+)
+def test_dictionary_compression_follows_the_readability_rules(
+    site: str | None, mode: str | None, origin: str | None, allow_origin: str, allowed: bool
+) -> None:
+    assert dictionary_compression_allowed(site, mode, origin, allow_origin) is allowed

@@ -10,21 +10,26 @@ from pathlib import Path
 import pytest
 
 from app.algorithms import CODECS
-from app.website import precompressed
+from app.dictionary_transport import dcz_compress
+from app.website import encoded_bodies, precompressed
 from app.website.encoded_bodies import (
     EncodedBodies,
     Encoding,
     body_key,
+    dcz_key,
     encoder_version,
     read_cache,
     write_cache,
 )
+from app.website.zopfli_encoder import zopfli_body
 
 PAGE = "<!doctype html><title>Cached</title><p>The biggest smallest website. " * 20
 IDENTITY = PAGE.encode()
 
 
 def fresh(encoding: Encoding, identity: bytes = IDENTITY) -> bytes:
+    if encoding.zopfli:
+        return zopfli_body(encoding.codec, identity)
     return CODECS[encoding.codec].compress(identity, encoding.level)
 
 
@@ -48,15 +53,23 @@ def test_every_body_the_site_encodes_is_found_again_from_what_it_produced(tmp_pa
     write_cache(precompressed.BODIES.produced, tmp_path / "bodies.marshal")
     stored = read_cache(tmp_path / "bodies.marshal")
     pages = [*precompressed.PAGES.values(), precompressed.NOT_FOUND_PAGE]
-    pages += precompressed.ASSETS.values()
-    assert len(stored) == len(pages) * len(precompressed.ENCODINGS) == 24
+    pages += [*precompressed.ASSETS.values(), precompressed.DICTIONARY]
+    with_dcz = [page for page in pages if page.dictionary_body_sizes is not None]
+    assert len(with_dcz) == 5  # the four pages and the 404 page
+    # 8 bodies (4 pages, the 404, app.js, charts.js, the dictionary) in 4 codings, and 5 in dcz.
+    assert len(stored) == len(pages) * len(precompressed.ENCODINGS) + len(with_dcz) == 37
+    dictionary = precompressed.DICTIONARY.representations["identity"].body
     cold_start = EncodedBodies(stored)
     for page in pages:
         identity = page.representations["identity"].body
         for coding, encoding in precompressed.ENCODINGS.items():
             body = cold_start.encode(encoding, identity)
             assert body == page.representations[coding].body == fresh(encoding, identity)
-    assert (cold_start.hits, cold_start.misses) == (24, 0)
+        if page in with_dcz:
+            body = cold_start.encode_dcz(identity, dictionary, precompressed.DCZ_LEVEL)
+            assert body == page.representations["dcz"].body
+            assert body == dcz_compress(identity, dictionary, precompressed.DCZ_LEVEL)
+    assert (cold_start.hits, cold_start.misses, cold_start.fallbacks) == (37, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -91,6 +104,40 @@ def test_a_body_stored_for_other_input_level_or_library_version_is_never_found()
     bodies = EncodedBodies(dict.fromkeys(other_keys, CODECS["brotli"].compress(IDENTITY, 1)))
     assert bodies.encode(brotli_11, IDENTITY) == fresh(brotli_11)
     assert (bodies.hits, bodies.misses) == (0, 1)
+
+
+ZOPFLI_ENCODINGS = [e for e in precompressed.ENCODINGS.values() if e.zopfli]
+
+
+@pytest.mark.parametrize("encoding", ZOPFLI_ENCODINGS, ids=str)
+def test_without_zopfli_a_stored_zopfli_body_is_used_and_a_missing_one_is_zlibs(
+    encoding: Encoding, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Lambda runtime ships no zopfli: it must find the build's bodies, and still serve
+    # a page whose body is missing (a setting changed the page): with zlib at level 9.
+    built = EncodedBodies()
+    zopfli_made = built.encode(encoding, IDENTITY)
+    monkeypatch.setattr(encoded_bodies, "zopfli_available", lambda: False)
+    runtime = EncodedBodies(built.produced)
+    assert runtime.encode(encoding, IDENTITY) == zopfli_made
+    other_page = IDENTITY + b"<p>changed by a setting"
+    assert runtime.encode(encoding, other_page) == CODECS[encoding.codec].compress(other_page, 9)
+    assert (runtime.hits, runtime.misses, runtime.fallbacks) == (1, 1, 1)
+
+
+def test_a_dcz_body_is_keyed_by_its_dictionary_too() -> None:
+    dictionary = b"<!doctype html><title>Cached</title><p>The biggest smallest website."
+    building = EncodedBodies()
+    body = building.encode_dcz(IDENTITY, dictionary, 19)
+    assert body == dcz_compress(IDENTITY, dictionary, 19)
+    other_dictionary = dictionary + b" "
+    assert dcz_key(IDENTITY, dictionary, 19) != dcz_key(IDENTITY, other_dictionary, 19)
+    runtime = EncodedBodies(building.produced)
+    assert runtime.encode_dcz(IDENTITY, other_dictionary, 19) == dcz_compress(
+        IDENTITY, other_dictionary, 19
+    )
+    assert runtime.encode_dcz(IDENTITY, dictionary, 19) == body
+    assert (runtime.hits, runtime.misses) == (1, 1)
 
 
 def test_the_key_names_each_library_version() -> None:

@@ -17,8 +17,8 @@ from corpora import python_source
 from fastapi.testclient import TestClient
 from lambda_events import invoke
 
-from app.algorithms import CODECS
-from app.benchmark import Budget, Report, SkippedJob, benchmark
+from app.algorithms import CODECS, parse_codec_spec
+from app.benchmark import Budget, InputSummary, Report, SkippedJob, benchmark
 from app.job_timing import JobResult
 from app.website.csp import content_security_policy, inline_styles, source_hash
 from app.website.precompressed import CONTENT_SECURITY_POLICY
@@ -347,3 +347,71 @@ def test_through_lambda_a_browser_gets_the_page(shape: str) -> None:
         "9",
         f"{len(CODECS['deflate'].compress(python_source(8192), 9)):,}",
     ]
+
+
+# --- with a dictionary -------------------------------------------------------------------------
+
+PREVIOUS = python_source(8192)
+DICTIONARY = InputSummary(HOSTILE_NAME, len(PREVIOUS), hashlib.sha256(PREVIOUS).hexdigest())
+
+
+def dcz_report(filename: str | None = "app.v2.js") -> Report:
+    jobs = parse_codec_spec("dcz:1,dcz:19,gzip:6", PREVIOUS)
+    return benchmark(PREVIOUS + b"# v2\n", jobs, Budget(60), filename=filename)
+
+
+def test_the_dictionary_is_named_as_text_with_its_sha256() -> None:
+    page = results_page(dcz_report(), DICTIONARY)
+    reader = read_page(page)
+    assert reader.text_by_id["dictionary-name"] == HOSTILE_NAME
+    assert reader.text_by_id["dictionary-sha256"] == hashlib.sha256(PREVIOUS).hexdigest()
+    assert "<script" not in page.lower()
+    assert "40-byte header" in page
+
+
+def test_dcz_rows_download_from_their_own_url() -> None:
+    reader = read_page(results_page(dcz_report(), DICTIONARY))
+    actions = [attrs["formaction"] for tag, attrs in reader.tags if tag == "button"]
+    assert "compress/dcz?level=1" in actions
+    assert "compress/dcz?level=19" in actions
+
+
+def test_downloads_ask_again_for_the_dictionary_not_required() -> None:
+    reader = read_page(results_page(dcz_report(), DICTIONARY))
+    inputs = [attrs for tag, attrs in reader.tags if tag == "input"]
+    # Only the dcz rows need it, and the form is shared by every row.
+    assert inputs == [
+        {"type": "file", "name": "file", "required": None},
+        {"type": "file", "name": "dictionary"},
+    ]
+    page = results_page(dcz_report(), DICTIONARY)
+    assert f"choose the dictionary <b>{html.escape(HOSTILE_NAME)}</b> again" in page
+
+
+def test_a_text_dictionary_is_asked_for_again_as_text() -> None:
+    text_dictionary = replace(DICTIONARY, filename=None)
+    reader = read_page(results_page(dcz_report(None), text_dictionary))
+    assert reader.text_by_id["dictionary-name"] == "your text"
+    textareas = [attrs["name"] for tag, attrs in reader.tags if tag == "textarea"]
+    assert textareas == ["text", "dictionary"]
+
+
+def test_no_dictionary_field_without_dcz_rows() -> None:
+    # A dictionary sent beside codecs that do not use it: nothing to ask for again.
+    report = benchmark(PREVIOUS, [(CODECS["gzip"], 1)], Budget(60), filename="a.js")
+    reader = read_page(results_page(report, DICTIONARY))
+    assert [attrs["name"] for tag, attrs in reader.tags if tag == "input"] == ["file"]
+    assert reader.text_by_id["dictionary-name"] == HOSTILE_NAME
+
+
+def test_compress_with_a_dictionary_answers_a_browser_with_the_page(client: TestClient) -> None:
+    response = client.post(
+        "/compress",
+        params={"codecs": "dcz:3"},
+        files={"file": ("v2.js", PREVIOUS + b"x"), "dictionary": ("v1.js", PREVIOUS)},
+        headers={"Accept": "text/html,*/*;q=0.8"},
+    )
+    assert response.headers["content-type"].startswith("text/html")
+    reader = read_page(response.text)
+    assert reader.text_by_id["dictionary-name"] == "v1.js"
+    assert [row[0] for row in reader.rows[1:]] == ["dcz"]

@@ -20,8 +20,11 @@ from lambda_events import invoke
 from app.website import ASSETS, PAGES
 from app.website.precompressed import CODINGS, CONTENT_SECURITY_POLICY
 from app.website.script import (
+    CHARTS_FILE,
+    CHARTS_PATH,
     SCRIPT_FILE,
     SCRIPT_PATH,
+    charts_text,
     compact,
     script_text,
     versioned_url,
@@ -48,10 +51,16 @@ def test_compact_refuses_a_template_literal_across_lines() -> None:
         compact("const a = 1;\nconst b = `one\ntwo`;\n")
 
 
-def test_the_served_script_is_the_compacted_file() -> None:
-    source = SCRIPT_FILE.read_text(encoding="utf-8")
-    served = ASSETS[SCRIPT_PATH].html
-    assert served == script_text() == compact(source)
+SCRIPTS = {SCRIPT_PATH: (SCRIPT_FILE, script_text), CHARTS_PATH: (CHARTS_FILE, charts_text)}
+
+
+@pytest.mark.parametrize("path", SCRIPTS)
+def test_the_served_script_is_the_compacted_file(path: str) -> None:
+    file, text = SCRIPTS[path]
+    source = file.read_text(encoding="utf-8")
+    served = ASSETS[path].html
+    assert list(ASSETS) == [SCRIPT_PATH, CHARTS_PATH]
+    assert served == text() == compact(source)
     assert len(served) < len(source)
     assert "innerHTML" not in source  # the script builds the DOM from text only
     assert "http://" not in source.replace("http://www.w3.org/2000/svg", "")
@@ -74,24 +83,34 @@ def scripts_of(html: str) -> list[dict[str, str | None]]:
     return parser.scripts
 
 
+def test_the_version_changes_with_either_script() -> None:
+    both = versioned_url(script_text(), charts_text())
+    assert versioned_url(script_text(), charts_text() + " ") != both
+    assert versioned_url(script_text() + " ", charts_text()) != both
+
+
 def test_the_home_page_loads_the_script_deferred_by_its_versioned_url() -> None:
-    src = versioned_url(script_text())
+    # It names app.js only; app.js loads charts.js by the same version (tests/test_browser_ui.py).
+    src = versioned_url(script_text(), charts_text())
     assert re.fullmatch(r"app\.js\?v=[0-9a-f]{12}", src)  # relative: /v1/app.js under /v1/
     assert scripts_of(PAGES["/"].html) == [{"src": src, "defer": None}]
     assert all(scripts_of(page.html) == [] for path, page in PAGES.items() if path != "/")
 
 
+@pytest.mark.parametrize("path", SCRIPTS)
 @pytest.mark.parametrize("coding", CODINGS)
-def test_the_script_is_served_in_every_coding_like_a_page(coding: str, client: TestClient) -> None:
-    url = "/" + versioned_url(script_text())
+def test_the_script_is_served_in_every_coding_like_a_page(
+    coding: str, path: str, client: TestClient
+) -> None:
+    url = path + versioned_url(script_text(), charts_text()).removeprefix("app.js")
     with client.stream("GET", url, headers={"accept-encoding": coding}) as response:
         body = b"".join(response.iter_raw())
         headers = response.headers
         raw_headers = response.headers.raw
-    representation = ASSETS[SCRIPT_PATH].representations[coding]
+    representation = ASSETS[path].representations[coding]
     assert response.status_code == 200
     assert body == representation.body
-    assert DECODERS[coding](body).decode("utf-8") == script_text()
+    assert DECODERS[coding](body).decode("utf-8") == SCRIPTS[path][1]()
     assert headers["content-type"] == "text/javascript; charset=utf-8"
     assert headers.get("content-encoding") == (None if coding == "identity" else coding)
     assert headers["etag"] == representation.etag

@@ -27,8 +27,10 @@ from lambda_events import SHAPES, LambdaResponse, invoke
 
 from app.algorithms import CODECS
 from app.config import settings
-from app.website import ASSETS, NOT_FOUND_PAGE, PAGES, not_found_page
-from app.website.precompressed import CODINGS, byte_size_text
+from app.dictionary_transport import dcz_decompress
+from app.routes.site import SERVED
+from app.website import ASSETS, DICTIONARY, NOT_FOUND_PAGE, PAGES, not_found_page
+from app.website.precompressed import CODINGS, SIZE_COLUMNS, byte_size_text
 
 # RFC 6928's initial window: ten segments, "14 KiB" as the issue puts it.
 FIRST_FLIGHT_BYTES = 14 * 1024
@@ -39,6 +41,7 @@ GATEWAY_HEADERS_ALLOWANCE = 512
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 SITE_PATHS = ["/", "/api", "/codecs", "/about"]
 ENCODED = [coding for coding in CODINGS if coding != "identity"]
+PAGE_VARY = "Accept-Encoding, Available-Dictionary"
 
 
 class RawResponse:
@@ -79,32 +82,45 @@ def from_lambda(response: LambdaResponse) -> RawResponse:
 def test_the_site_has_its_pages_in_every_coding() -> None:
     assert list(PAGES) == SITE_PATHS
     for page in [*PAGES.values(), NOT_FOUND_PAGE]:
-        assert set(page.representations) == {"identity", "deflate", "gzip", "br", "zstd"}
+        assert set(page.representations) == {"identity", "deflate", "gzip", "br", "zstd", "dcz"}
         assert page.representations["identity"].body == page.html.encode("utf-8")
-        assert {c: len(r.body) for c, r in page.representations.items()} == page.body_sizes
+        sizes = {c: len(r.body) for c, r in page.representations.items()}
+        assert sizes == page.dictionary_body_sizes
+        assert {**page.body_sizes, "dcz": sizes["dcz"]} == sizes
+    for resource in [*ASSETS.values(), DICTIONARY]:
+        assert set(resource.representations) == set(CODINGS)
+        assert resource.dictionary_body_sizes is None
 
 
-@pytest.mark.parametrize("path", SITE_PATHS)
+@pytest.mark.parametrize("path", [*SITE_PATHS, "404", *ASSETS, "dictionary"])
 def test_each_coding_is_its_library_at_its_strongest_setting(path: str) -> None:
-    representations = PAGES[path].representations
+    page = {"404": NOT_FOUND_PAGE, "dictionary": DICTIONARY}.get(path) or SERVED[path]
+    representations = page.representations
     identity = representations["identity"].body
+    # deflate and gzip: zopfli's stream, strictly smaller than zlib level 9's, in the
+    # standard containers the standard library reads.
     deflate = representations["deflate"].body
-    assert deflate == zlib.compress(identity, 9)
+    assert len(deflate) < len(zlib.compress(identity, 9))
     assert deflate[:2] == b"\x78\xda"  # zlib header: 32 KiB window, level 9 (RFC 1950 §2.2)
     assert zlib.decompress(deflate) == identity
     gzipped = representations["gzip"].body
-    assert gzipped == gzip.compress(identity, 9, mtime=0)
+    assert len(gzipped) < len(gzip.compress(identity, 9, mtime=0))
     assert gzipped[:4] == b"\x1f\x8b\x08\x00"
     assert gzipped[4:8] == b"\x00\x00\x00\x00"
     assert gzip.decompress(gzipped) == identity
+    assert gzipped[10:-8] == deflate[2:-4]  # one deflate stream, two containers
     assert representations["br"].body == brotli.compress(identity, quality=11)
     assert brotli.decompress(representations["br"].body) == identity
     assert representations["zstd"].body == zstandard.ZstdCompressor(level=19).compress(identity)
     assert zstandard.ZstdDecompressor().decompress(representations["zstd"].body) == identity
+    if "dcz" in representations:
+        dictionary = DICTIONARY.representations["identity"].body
+        assert dcz_decompress(representations["dcz"].body, dictionary) == identity
 
 
 def test_strong_etags_differ_per_representation() -> None:
-    etags = [r.etag for p in PAGES.values() for r in p.representations.values()]
+    resources = [*PAGES.values(), *ASSETS.values(), DICTIONARY]
+    etags = [r.etag for p in resources for r in p.representations.values()]
     assert len(set(etags)) == len(etags)
     assert all(re.fullmatch(r'"[a-z]+-[0-9a-f]{20}"', etag) for etag in etags)
 
@@ -148,7 +164,9 @@ def test_pages_load_nothing_from_another_origin(path: str) -> None:
     page = parsed(html)
     assert not page.of("img")
     assert not page.of("iframe")
-    assert all(attrs.get("href") == "data:," for attrs in page.of("link"))
+    links = {attrs.get("rel"): attrs.get("href") for attrs in page.of("link")}
+    # The dictionary by a relative URL, so it resolves under a stage prefix as at the root.
+    assert links == {"icon": "data:,", "compression-dictionary": DICTIONARY.path[1:]}
     # At most the site's own script, by a relative path (not "/...", not "//host/...").
     for attrs in page.of("script"):
         assert re.fullmatch(r"[a-z]+\.js(\?v=[0-9a-f]+)?", attrs.get("src") or ""), attrs
@@ -185,22 +203,29 @@ def test_the_404_pages_links_climb_back_from_its_depth(
 
 
 def test_the_about_page_shows_the_sites_real_sizes() -> None:
+    cell = r"<td>([\d,]+|—)"
     rows = re.findall(
-        r"<tr><td>(.*?)<td>([\d,]+)<td>([\d,]+)<td>([\d,]+)<td>([\d,]+)<td>([\d,]+)",
-        re.sub(r"</?b>", "", PAGES["/about"].html),
+        rf"<tr><td>(.*?){cell * len(SIZE_COLUMNS)}\n", re.sub(r"</?b>", "", PAGES["/about"].html)
     )
-    shown = {label: [int(n.replace(",", "")) for n in numbers] for label, *numbers in rows}
+    shown = {
+        label: [None if n == "—" else int(n.replace(",", "")) for n in numbers]
+        for label, *numbers in rows
+    }
     expected = {
         **{
-            f"<a href={path.lstrip('/') or './'}>{path}</a>": page.body_sizes
+            f"<a href={path.lstrip('/') or './'}>{path}</a>": page.dictionary_body_sizes
             for path, page in PAGES.items()
             if path != "/about"
         },
-        "404 page": NOT_FOUND_PAGE.body_sizes,
+        "404 page": NOT_FOUND_PAGE.dictionary_body_sizes,
         **{path: asset.body_sizes for path, asset in ASSETS.items()},
+        "the dictionary": DICTIONARY.body_sizes,
     }
-    assert shown == {label: [sizes[c] for c in CODINGS] for label, sizes in expected.items()}
-    assert "<tr><th>path<th>identity<th>deflate<th>gzip<th>br<th>zstd" in PAGES["/about"].html
+    assert shown == {
+        label: [(sizes or {}).get(c) for c in SIZE_COLUMNS] for label, sizes in expected.items()
+    }
+    header = "<tr><th>path<th>identity<th>deflate<th>gzip<th>br<th>zstd<th>dcz"
+    assert header in PAGES["/about"].html
 
 
 @pytest.mark.parametrize("max_upload_bytes", ["1", "65536", "1000000", "4194304"])
@@ -283,7 +308,7 @@ def test_the_served_bytes_are_the_precomputed_bytes(
     assert response.header("content-encoding") == (None if coding == "identity" else coding)
     assert response.header("content-type") == "text/html; charset=utf-8"
     assert response.header("content-length") == str(len(representation.body))
-    assert response.header("vary") == "Accept-Encoding"
+    assert response.header("vary") == PAGE_VARY
     assert response.header("etag") == representation.etag
     max_age = re.search(r"max-age=(\d+)", response.header("cache-control") or "")
     assert max_age
@@ -330,12 +355,12 @@ def test_nothing_acceptable_is_a_406_problem(accept_encoding: str, client: TestC
     response = raw_request(client, "/codecs", {"accept-encoding": accept_encoding})
     assert response.status == 406
     assert response.header("content-type") == "application/problem+json"
-    assert response.header("vary") == "Accept-Encoding"
+    assert response.header("vary") == PAGE_VARY
     assert response.header("access-control-allow-origin") == "*"
     problem = json.loads(response.body)
     assert problem["type"] == "/problems/no-acceptable-encoding"
     assert problem["status"] == 406
-    assert problem["available"] == ["identity", "deflate", "gzip", "br", "zstd"]
+    assert problem["available"] == ["identity", "deflate", "gzip", "br", "zstd"]  # no dcz here
     assert accept_encoding in problem["detail"]
 
 
@@ -351,7 +376,7 @@ def test_if_none_match_with_the_current_etag_is_a_304_without_body(
         assert response.status == 304
         assert response.body == b""
         assert response.header("etag") == etag
-        assert response.header("vary") == "Accept-Encoding"
+        assert response.header("vary") == PAGE_VARY
         assert response.header("cache-control") == "public, max-age=3600"
         assert response.header("content-encoding") is None
 
@@ -394,7 +419,7 @@ def test_an_unknown_page_is_an_html_404_for_a_browser(coding: str, client: TestC
     assert response.body == not_found_page(2).representations[coding].body
     assert response.header("content-type") == "text/html; charset=utf-8"
     assert response.header("content-encoding") == (None if coding == "identity" else coding)
-    assert response.header("vary") == "Accept, Accept-Encoding"
+    assert response.header("vary") == f"Accept, {PAGE_VARY}"
     assert response.header("etag") is None
     assert response.header("access-control-allow-origin") == "*"
     head = raw_request(client, "/no/such/page", headers, method="HEAD")
@@ -479,7 +504,7 @@ def test_through_lambda_the_body_is_exactly_the_precomputed_bytes(
     assert response.is_base64_encoded is (coding != "identity")
     assert response.header("content-encoding") == (None if coding == "identity" else coding)
     assert response.header("content-type") == "text/html; charset=utf-8"
-    assert response.header("vary") == "Accept-Encoding"
+    assert response.header("vary") == PAGE_VARY
     assert response.header("etag") == representation.etag
 
 

@@ -18,17 +18,21 @@ from starlette.concurrency import run_in_threadpool
 
 from app.algorithms import (
     CODECS,
+    DCZ,
     CodecSpecError,
+    DictionaryRequiredError,
     check_level,
     default_jobs,
     get_codec,
     parse_codec_spec,
+    prepare_jobs,
 )
-from app.benchmark import Budget, Report, benchmark
+from app.benchmark import Budget, InputSummary, Report, benchmark
 from app.config import settings
+from app.dictionary_transport import dictionary_hash
 from app.job_timing import MAX_REPEATS, MIN_PHASE_SECONDS, REPEAT_MAX_INPUT_BYTES
 from app.problems import Problem
-from app.upload import UPLOAD_BAD_REQUEST_RESPONSE, read_upload
+from app.upload import UPLOAD_BAD_REQUEST_RESPONSE, Upload, read_upload
 from app.website.negotiation import prefers_html
 from app.website.precompressed import CONTENT_SECURITY_POLICY
 from app.website.results_page import results_page
@@ -50,8 +54,14 @@ UPLOAD_BODY = {
                     "properties": {
                         "file": BINARY_SCHEMA,
                         "text": {"type": "string"},
+                        "dictionary": {
+                            **BINARY_SCHEMA,
+                            "description": "Optional: the previous version, for dcz. It shares "
+                            "the upload limit with the input.",
+                        },
                     },
-                    "description": "Either `file` or `text` (also `fileUpload`, `textEntry`).",
+                    "description": "Either `file` or `text` (also `fileUpload`, `textEntry`); "
+                    "optionally a `dictionary` beside it.",
                 }
             },
             "application/octet-stream": {"schema": BINARY_SCHEMA},
@@ -123,6 +133,9 @@ class CompressReport(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     input: InputModel
+    dictionary: InputModel | None = Field(
+        default=None, description="The dictionary dcz compressed against; null without one."
+    )
     results: list[ResultModel] = Field(description="One per job run, smallest first.")
     skipped: list[SkippedModel] = Field(description="Jobs the time budget could not hold.")
     elapsed_ms: float = Field(description="Wall time of the whole benchmark.")
@@ -140,14 +153,31 @@ CodecsQuery = Annotated[
     str | None,
     Query(
         description="Jobs, e.g. `gzip:9,brotli,zstd:3-19`: a name (its fast, default and "
-        "strongest levels), name:level or name:low-high. Absent: every codec's default levels.",
+        "strongest levels), name:level or name:low-high. Absent: every codec's default levels "
+        "(and dcz 1, 3 and 19 when the form has a `dictionary`). `dcz` needs a dictionary.",
         examples=["gzip:9,brotli,zstd:3-19"],
     ),
 ]
 
 
 def bad_codec_spec(error: CodecSpecError) -> Problem:
+    if isinstance(error, DictionaryRequiredError):
+        return Problem(
+            400, str(error), type="/problems/dictionary-required", title="dcz needs a dictionary"
+        )
     return Problem(400, str(error), type="/problems/bad-codec-spec", title="Unknown codec or level")
+
+
+# Stands in for the dictionary while only names and levels are checked, before the body is read.
+NO_DICTIONARY_YET = b""
+
+
+def dictionary_summary(upload: Upload) -> InputSummary | None:
+    """The dictionary's name, size and SHA-256 (the digest a dcz header carries), if any."""
+    if upload.dictionary is None:
+        return None
+    digest = dictionary_hash(upload.dictionary).hex()
+    return InputSummary(upload.dictionary_filename, len(upload.dictionary), digest)
 
 
 def request_budget(request: Request) -> Budget:
@@ -160,19 +190,33 @@ def request_budget(request: Request) -> Budget:
     return Budget(seconds)
 
 
-async def benchmark_request(request: Request, codecs: str | None) -> Report:
-    """The report for this request's upload: the shared core of every /compress answer.
+async def benchmark_request(
+    request: Request, codecs: str | None
+) -> tuple[Report, InputSummary | None]:
+    """The report for this request's upload, and its dictionary's summary: the shared core of
+    every /compress answer.
 
-    Raises Problem for a bad codec spec (before reading the body) and for a bad upload.
+    Raises Problem for a bad codec spec (before reading the body), for a bad upload, and for
+    dcz asked for without a dictionary (once the body shows there is none).
     """
     budget = request_budget(request)
+    spec = codecs if codecs and codecs.strip() else None
     try:
-        jobs = parse_codec_spec(codecs) if codecs and codecs.strip() else default_jobs()
+        if spec is not None:
+            parse_codec_spec(spec, NO_DICTIONARY_YET)
     except CodecSpecError as error:
         raise bad_codec_spec(error) from None
     upload = await read_upload(request, settings.max_upload_bytes)
-    # The codecs release the GIL, but the wait for them must not hold the event loop.
-    return await run_in_threadpool(benchmark, upload.data, jobs, budget, filename=upload.filename)
+    try:
+        dictionary = upload.dictionary
+        jobs = parse_codec_spec(spec, dictionary) if spec else default_jobs(dictionary)
+    except CodecSpecError as error:
+        raise bad_codec_spec(error) from None
+    # The codecs release the GIL, but the wait for them must not hold the event loop. dcz loads
+    # its dictionary per level first, within the budget, so no estimate scales that up.
+    await run_in_threadpool(prepare_jobs, jobs, budget.deadline)
+    report = await run_in_threadpool(benchmark, upload.data, jobs, budget, filename=upload.filename)
+    return report, dictionary_summary(upload)
 
 
 # The answer depends on Accept (JSON or the HTML page); both are made for one request only.
@@ -201,14 +245,17 @@ async def compress_report(
     request: Request, response: Response, codecs: CodecsQuery = None
 ) -> CompressReport | HTMLResponse:
     """Compress the upload with each codec and level; sizes, ratios, speeds, round-trip check."""
-    report = await benchmark_request(request, codecs)
+    report, dictionary = await benchmark_request(request, codecs)
     # RFC 9110 §12.5.1: a browser asks text/html first and gets the page; */* (curl), no
     # Accept, or an API client's application/json ties or loses, and gets JSON.
     accept = ", ".join(request.headers.getlist("accept")) or None
     if prefers_html(accept, "application/json"):
-        return HTMLResponse(results_page(report), headers=REPORT_HEADERS)
+        return HTMLResponse(results_page(report, dictionary), headers=REPORT_HEADERS)
     response.headers.update(REPORT_HEADERS)
-    return CompressReport.model_validate(report)
+    model = CompressReport.model_validate(report)
+    if dictionary is not None:
+        model.dictionary = InputModel.model_validate(dictionary)
+    return model
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"\\/;:*?<>|]')
@@ -241,7 +288,8 @@ def content_disposition(filename: str) -> str:
     responses={
         200: {
             "description": "The compressed bytes, as a download.",
-            # Each codec's own media type (application/gzip, application/zstd, ...).
+            # Each codec's own media type (application/gzip, application/zstd, ...); dcz's
+            # is application/octet-stream, as brotli's.
             "content": {
                 media_type: {"schema": BINARY_SCHEMA}
                 for media_type in dict.fromkeys(c.media_type for c in CODECS.values())
@@ -254,18 +302,25 @@ async def compress_download(
     codec: Annotated[
         str,
         # Documented as the list of names; an unknown one still gets the 400 that names them.
-        Path(json_schema_extra={"enum": list(CODECS)}),
+        Path(json_schema_extra={"enum": [*CODECS, DCZ]}),
     ],
     request: Request,
     level: Annotated[int | None, Query(description="Default: the codec's default level.")] = None,
 ) -> Response:
-    """The upload compressed with one codec: Content-Type of the format, a file name to save."""
+    """The upload compressed with one codec: Content-Type of the format, a file name to save.
+
+    `dcz` compresses against the form's `dictionary` and saves as NAME.dcz.
+    """
     try:
-        chosen = get_codec(codec)
-        chosen_level = check_level(chosen, chosen.default_level if level is None else level)
+        checked = get_codec(codec, NO_DICTIONARY_YET)
+        chosen_level = check_level(checked, checked.default_level if level is None else level)
     except CodecSpecError as error:
         raise bad_codec_spec(error) from None
     upload = await read_upload(request, settings.max_upload_bytes)
+    try:
+        chosen = get_codec(codec, upload.dictionary)
+    except CodecSpecError as error:
+        raise bad_codec_spec(error) from None
     compressed = await run_in_threadpool(chosen.compress, upload.data, chosen_level)
     filename = download_filename(upload.filename, chosen.extension)
     return Response(

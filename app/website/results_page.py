@@ -8,10 +8,10 @@ ever put in a URL but the codec name and level, which are percent-encoded and th
 Downloads: the server keeps nothing between requests (Lambda has no state to keep it in), and a
 page cannot re-send a file the user chose on the previous page. So the table sits inside one
 form that asks for the same input again, and each row's button posts it, with `formaction`, to
-`compress/{codec}?level=N`, which answers with the compressed file. With JavaScript, the home
-page keeps the chosen File in memory instead and no second choice is needed (assets/app.js).
-Every URL is relative to the page's own, /compress, so it resolves under any mount prefix
-(app/mount.py), like the site's.
+`compress/{codec}?level=N`, which answers with the compressed file. A report with a dictionary
+asks for it again too, for the dcz rows. With JavaScript, the home page keeps the chosen files
+in memory instead and no second choice is needed (assets/app.js). Every URL is relative to the
+page's own, /compress, so it resolves under any mount prefix (app/mount.py), like the site's.
 """
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from app.benchmark import Report
+from app.algorithms import DCZ
+from app.benchmark import InputSummary, Report
 from app.job_timing import JobResult
 
 LAYOUT_PATH = Path(__file__).resolve().with_name("pages") / "layout.html"
+# The answer to a POST does not advertise the site's compression dictionary (RFC 9842): it is
+# never fetched again, and every page that leads here already linked to the dictionary.
+DICTIONARY_LINK = "<link rel=compression-dictionary href={{root}}{{dictionary_href}}>\n"
 NO_VALUE = "—"
 
 COLUMNS = (
@@ -51,7 +55,7 @@ def _split_layout(layout: str) -> tuple[str, str, str]:
 # Split once; filling by concatenation means a title can never be mistaken for a placeholder.
 # The page answers at /compress, beside the site's pages, so its links need no `../` ({{root}}).
 _BEFORE_TITLE, _BETWEEN, _AFTER_MAIN = _split_layout(
-    LAYOUT_PATH.read_text(encoding="utf-8").replace("{{root}}", "")
+    LAYOUT_PATH.read_text(encoding="utf-8").replace(DICTIONARY_LINK, "").replace("{{root}}", "")
 )
 
 
@@ -113,17 +117,32 @@ def _input_again(filename: str | None) -> str:
     )
 
 
-def results_table(report: Report) -> str:
+def _dictionary_again(dictionary: InputSummary) -> str:
+    """The field that takes the dictionary once more; only the dcz rows need it (not required)."""
+    if dictionary.filename is None:
+        return (
+            "<p><label>For a dcz row, paste the same dictionary text again too:<br>"
+            "<textarea name=dictionary rows=4></textarea></label>"
+        )
+    return (
+        f"<p><label>For a dcz row, choose the dictionary <b>{escaped(dictionary.filename)}</b> "
+        "again too: <input type=file name=dictionary></label>"
+    )
+
+
+def results_table(report: Report, dictionary: InputSummary | None = None) -> str:
     """The results, smallest first, in a form whose row buttons download each one."""
     if not report.results:
         return "<p>No job finished, so there is nothing to compare."
     rows = sorted(report.results, key=lambda r: (r.size, r.codec, r.level))
     first = rows[0]
+    has_dcz = dictionary is not None and any(r.codec == DCZ for r in rows)
     return "\n".join(
         [
             "<form method=post enctype=multipart/form-data "
             f'action="{escaped(download_url(first.codec, first.level))}">',
             _input_again(report.input.filename),
+            *([_dictionary_again(dictionary)] if dictionary is not None and has_dcz else []),
             "<div class=scroll><table id=results>",
             "<tr><th>" + "<th>".join(COLUMNS),
             *(_row(result) for result in rows),
@@ -143,8 +162,21 @@ def skipped_list(report: Report) -> str:
     return "\n".join(["<h2>Skipped</h2>", "<ul id=skipped>", *items, "</ul>"])
 
 
-def results_page(report: Report) -> str:
-    """The whole HTML page for `report`: the input, the table by size, the skipped jobs."""
+def dictionary_text(dictionary: InputSummary | None) -> str:
+    """What the dcz rows were compressed against, or nothing without a dictionary."""
+    if dictionary is None:
+        return ""
+    name = "your text" if dictionary.filename is None else dictionary.filename
+    return (
+        f"<p>dcz rows: against the dictionary <q id=dictionary-name>{escaped(name)}</q>, "
+        f"{dictionary.size:,} bytes, SHA-256 <code id=dictionary-sha256>"
+        f"{escaped(dictionary.sha256)}</code>; their sizes include dcz's 40-byte header."
+    )
+
+
+def results_page(report: Report, dictionary: InputSummary | None = None) -> str:
+    """The whole HTML page for `report`: the input, the dictionary if any, the table by size,
+    the skipped jobs."""
     source = report.input
     name = "your text" if source.filename is None else source.filename
     summary = (
@@ -158,7 +190,8 @@ def results_page(report: Report) -> str:
         for part in (
             f"<h1>How small <q id=filename>{escaped(name)}</q> gets</h1>",
             summary,
-            results_table(report),
+            dictionary_text(dictionary),
+            results_table(report, dictionary),
             skipped_list(report),
             "<p><a href=./>Try another</a>",
         )
