@@ -36,6 +36,8 @@
   const grouped = (n) => n.toLocaleString("en");
   // Three significant figures at most, as the server's page writes them: 1,234 56.7 8.90 0.12
   const speed = (v) => (v >= 100 ? grouped(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 2));
+  // charts.js builds its elements with these same helpers (it runs after this script).
+  window.CompressTestDom = { make, svg, grouped, speed };
   // [key, heading, text of a value, the order the first click sorts in (1 ascending)]
   const COLUMNS = [
     ["codec", "codec", String, 1],

@@ -4,21 +4,9 @@
 // only, never from markup. app/delivery.py computes the same for the CLI; the formula is there.
 "use strict";
 (() => {
-  // The same small DOM builders as app.js: attributes set one by one, strings become text nodes.
-  const build = (node, attributes, children) => {
-    for (const [name, value] of Object.entries(attributes || {})) {
-      node.setAttribute(name, value);
-    }
-    node.append(...children);
-    return node;
-  };
-  const make = (tag, attributes, ...children) =>
-    build(document.createElement(tag), attributes, children);
-  const svg = (tag, attributes, ...children) =>
-    build(document.createElementNS("http://www.w3.org/2000/svg", tag), attributes, children);
-
-  const grouped = (n) => n.toLocaleString("en");
-  const speed = (v) => (v >= 100 ? grouped(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 2));
+  // app.js's DOM builders (attributes set one by one, strings become text nodes) and number
+  // formats: app.js runs first and loads this script.
+  const { make, svg, grouped, speed } = window.CompressTestDom;
   const milliseconds = (ms) => (ms >= 100 ? grouped(Math.round(ms)) : ms.toFixed(ms >= 10 ? 1 : 2));
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e67300", "#8c564b", "#d6359a",
                   "#17becf"];
