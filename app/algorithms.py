@@ -270,7 +270,7 @@ CODECS: dict[str, Codec] = {
 }
 
 
-# dcz (RFC 9842 §4.2) needs a second input, the dictionary, so it is not in CODECS: the spec
+# dcz (RFC 9842 §5) needs a second input, the dictionary, so it is not in CODECS: the spec
 # names it, and app/dictionary_codec.py binds one per request.
 DCZ = "dcz"
 

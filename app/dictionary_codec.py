@@ -1,7 +1,7 @@
 """dcz as a benchmark codec: zstd against one request's dictionary, in RFC 9842's framing.
 
 Not in the registry (app/algorithms.py's CODECS), as it needs a second input: `dcz_codec` binds
-a dictionary per request. Its levels are zstd's; its stream is RFC 9842 §4.2's (the 8-byte
+a dictionary per request. Its levels are zstd's; its stream is RFC 9842 §5's (the 8-byte
 header, the dictionary's SHA-256, one zstd frame with the dictionary as raw content), so every
 size counts the 40-byte header and app/dictionary_transport.dcz_decompress decodes every body.
 

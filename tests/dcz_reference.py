@@ -1,6 +1,6 @@
 """dcz written independently of app/, as a server that keeps its dictionary loaded writes it.
 
-RFC 9842 §4.2: the 8 bytes 5E 2A 4D 18 20 00 00 00, the dictionary's SHA-256, then one zstd
+RFC 9842 §5: the 8 bytes 5E 2A 4D 18 20 00 00 00, the dictionary's SHA-256, then one zstd
 frame compressed with the dictionary as raw content, here loaded once for the level
 (ZSTD_CDict), which is what app/dictionary_codec.py times. The tests hold the benchmark's dcz
 bytes to this; app/dictionary_transport.dcz_compress, which loads the dictionary per call,

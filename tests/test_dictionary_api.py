@@ -1,6 +1,6 @@
 """CompressTest with a dictionary: dcz jobs, the dcz download, and a problem for each bad mix.
 
-The dictionary is the previous version of a file, the input the next one; dcz (RFC 9842 §4.2)
+The dictionary is the previous version of a file, the input the next one; dcz (RFC 9842 §5)
 must then beat zstd at the same level, every dcz size must be dictionary_transport's bytes
 exactly (the 40-byte header included), and every bad combination of inputs gets its problem.
 """
