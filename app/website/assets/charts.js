@@ -40,6 +40,29 @@
   };
   const tickText = (value) => String(+value.toPrecision(1));
 
+  // A chart's grid and labelled axes within its frame [width, height, left, right, top, bottom]:
+  // ticks are [position, text] pairs; returns the grid's and the labels' groups.
+  const axes = (frame, xTicks, yTicks, xTitle, yTitle) => {
+    const [width, height, left, right, top, bottom] = frame;
+    const grid = svg("g", { stroke: "currentColor", "stroke-opacity": 0.2 });
+    const labels = svg("g", { fill: "currentColor", "font-size": 11 });
+    for (const [at, text] of xTicks) {
+      grid.append(svg("line", { x1: at, x2: at, y1: top, y2: height - bottom }));
+      labels.append(svg("text", { x: at, y: height - bottom + 15, "text-anchor": "middle" }, text));
+    }
+    for (const [at, text] of yTicks) {
+      grid.append(svg("line", { x1: left, x2: width - right, y1: at, y2: at }));
+      labels.append(svg("text", { x: left - 5, y: at + 4, "text-anchor": "end" }, text));
+    }
+    const middle = (top + height - bottom) / 2;
+    labels.append(
+      svg("text", { x: (left + width - right) / 2, y: height - 8, "text-anchor": "middle" },
+        xTitle),
+      svg("text", { x: 0, y: 0, "text-anchor": "middle",
+                    transform: `translate(13 ${middle}) rotate(-90)` }, yTitle));
+    return [grid, labels];
+  };
+
   // Ratio against compress speed (log scale, as Squash and lzbench plot it): up and to the right
   // is better. The ratio axis is linear, or logarithmic when the ratios span more than ten times
   // (dcz against a close previous version reaches hundreds while the rest stay near 4). One
@@ -71,27 +94,12 @@
       }
     }
 
-    const grid = svg("g", { stroke: "currentColor", "stroke-opacity": 0.2 });
-    const labels = svg("g", { fill: "currentColor", "font-size": 11 });
-    for (const power of xAxis.powers) {
-      const at = xAxis.at(power);
-      grid.append(svg("line", { x1: at, x2: at, y1: top, y2: height - bottom }));
-      labels.append(svg("text", { x: at, y: height - bottom + 15, "text-anchor": "middle" },
-        tickText(power)));
-    }
-    for (const ratio of ratioTicks) {
-      const at = y(ratio);
-      grid.append(svg("line", { x1: left, x2: width - right, y1: at, y2: at }));
-      labels.append(svg("text", { x: left - 5, y: at + 4, "text-anchor": "end" },
-        logRatios ? tickText(ratio) : String(ratio)));
-    }
-    const middle = (top + height - bottom) / 2;
-    labels.append(
-      svg("text", { x: (left + width - right) / 2, y: height - 8, "text-anchor": "middle" },
-        "compress speed, MB/s (log scale) →  · · · Pareto front"),
-      svg("text", { x: 0, y: 0, "text-anchor": "middle",
-                    transform: `translate(13 ${middle}) rotate(-90)` },
-        `ratio, original ÷ compressed${logRatios ? " (log scale)" : ""} →`));
+    const [grid, labels] = axes(
+      [width, height, left, right, top, bottom],
+      xAxis.powers.map((power) => [xAxis.at(power), tickText(power)]),
+      ratioTicks.map((ratio) => [y(ratio), logRatios ? tickText(ratio) : String(ratio)]),
+      "compress speed, MB/s (log scale) →  · · · Pareto front",
+      `ratio, original ÷ compressed${logRatios ? " (log scale)" : ""} →`);
 
     const codecs = [...new Set(rows.map((r) => r.codec))].sort(); // a codec's colour is stable
     const front = paretoFront(rows);
@@ -178,27 +186,12 @@
     const times = candidates.flatMap((d) => speeds.map((s) => deliveryMs(d, s, mode)));
     const xAxis = logAxis(speeds, left, width - right);
     const yAxis = logAxis(times.map((t) => Math.max(t, 1e-3)), height - bottom, top);
-    const grid = svg("g", { stroke: "currentColor", "stroke-opacity": 0.2 });
-    const labels = svg("g", { fill: "currentColor", "font-size": 11 });
-    for (const power of xAxis.powers) {
-      const at = xAxis.at(power);
-      grid.append(svg("line", { x1: at, x2: at, y1: top, y2: height - bottom }));
-      labels.append(svg("text", { x: at, y: height - bottom + 15, "text-anchor": "middle" },
-        tickText(power)));
-    }
-    for (const power of yAxis.powers) {
-      const at = yAxis.at(power);
-      grid.append(svg("line", { x1: left, x2: width - right, y1: at, y2: at }));
-      labels.append(svg("text", { x: left - 5, y: at + 4, "text-anchor": "end" },
-        tickText(power)));
-    }
-    const middle = (top + height - bottom) / 2;
-    labels.append(
-      svg("text", { x: (left + width - right) / 2, y: height - 8, "text-anchor": "middle" },
-        "link speed, Mbit/s (log scale) →"),
-      svg("text", { x: 0, y: 0, "text-anchor": "middle",
-                    transform: `translate(13 ${middle}) rotate(-90)` },
-        "time to deliver, ms (log scale), lower is better"));
+    const [grid, labels] = axes(
+      [width, height, left, right, top, bottom],
+      xAxis.powers.map((power) => [xAxis.at(power), tickText(power)]),
+      yAxis.powers.map((power) => [yAxis.at(power), tickText(power)]),
+      "link speed, Mbit/s (log scale) →",
+      "time to deliver, ms (log scale), lower is better");
     const codecs = [...new Set(candidates.map((d) => d.codec))].sort();
     const point = (d, s) => [xAxis.at(s), yAxis.at(Math.max(deliveryMs(d, s, mode), 1e-3))];
     const lines = candidates.map((d) => svg("polyline", {
