@@ -1,6 +1,7 @@
-"""The AWS Lambda entry point, `handler.handler`: the app behind Mangum (app/lambda_adapter.py)."""
+"""The AWS Lambda entry point, `handler.handler`: the app behind Mangum
+(app/aws/lambda_adapter.py)."""
 
 from app import app
-from app.lambda_adapter import LambdaAdapter
+from app.aws.lambda_adapter import LambdaAdapter
 
 handler = LambdaAdapter(app)

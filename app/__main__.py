@@ -3,7 +3,7 @@
 
 Prints an aligned table sorted by size, then the time to deliver at each link speed (or the
 API's JSON with --json) on stdout, and a progress bar on stderr while jobs run. With
---dictionary, the default jobs add dcz against it (app/algorithms.py).
+--dictionary, the default jobs add dcz against it (app/compression/registry.py).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from app.algorithms import CodecSpecError, default_jobs, parse_codec_spec, prepare_jobs
-from app.benchmark import Budget, InputSummary, Report, benchmark
+from app.compression.codec_spec import CodecSpecError, default_jobs, parse_codec_spec, prepare_jobs
+from app.compression.dictionary_transport import dictionary_hash
 from app.config import settings
-from app.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at
-from app.dictionary_transport import dictionary_hash
+from app.engine.benchmark import Budget, InputSummary, Report, benchmark
+from app.engine.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at
 
 PROGRESS_BAR_WIDTH = 30
 COLUMNS = (
@@ -120,7 +120,7 @@ def _milliseconds(ms: float) -> str:
 def format_delivery(report: Report, link_speeds: tuple[float, ...]) -> str:
     """At each link speed, the fastest way to deliver, precompressed and on the fly (ms).
 
-    app/delivery.py has the formula; the browser computes the same from the same report.
+    app/engine/delivery.py has the formula; the browser computes the same from the same report.
     """
     candidates = deliveries(report)
     header = ("link Mbit/s", "precompressed", "ms", "on the fly", "ms", "uncompressed ms")

@@ -15,10 +15,10 @@ DEFAULT_MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 # API Gateway gives up at 29 s; the benchmark must answer well before that.
 DEFAULT_BUDGET_SECONDS = 25.0
 
-# The memory the benchmark's jobs running at once may expect to need together (app/benchmark.py,
-# job_memory). 256 MB lets any two of the default jobs run side by side on a maximal upload (the
-# heaviest pair, zstd 22 and xz 6, expects 129 MB), which the time target needs: brotli 11 alone
-# takes most of the request, so the other heavy jobs must run beside it.
+# The memory the benchmark's jobs running at once may expect to need together
+# (app/engine/benchmark.py, job_memory). 256 MB lets any two of the default jobs run side by side on
+# a maximal upload (the heaviest pair, zstd 22 and xz 6, expects 129 MB), which the time target
+# needs: brotli 11 alone takes most of the request, so the other heavy jobs must run beside it.
 DEFAULT_MEMORY_BUDGET_MB = 256.0
 # On Lambda, what the function's memory size leaves after the runtime, the app, a maximal event
 # and the request's copies of the input: measured 71 MiB (bench/bench_compress.py), rounded up.

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app.config import settings
-from app.cors import CORSMiddleware
 from app.memory import return_big_buffers_to_the_os
-from app.problems import UnhandledErrorMiddleware, install_problem_handlers
-from app.request_log import RequestLogMiddleware, configure_logging
-from app.routes import compress, diagnostics, docs, site
+from app.web.cors import CORSMiddleware
+from app.web.problems import UnhandledErrorMiddleware, install_problem_handlers
+from app.web.request_log import RequestLogMiddleware, configure_logging
+from app.web.routes import compress, diagnostics, docs, site
 
 
 def create_app() -> FastAPI:
@@ -20,7 +20,7 @@ def create_app() -> FastAPI:
         title="CompressTest & TinySite",
         summary="How well and how fast a file compresses, and the biggest smallest website.",
         version="0.1.0",
-        # Replaced by app/routes/docs.py: FastAPI's pages load Swagger UI and ReDoc from a CDN.
+        # Replaced by app/web/routes/docs.py: FastAPI's pages load Swagger UI and ReDoc from a CDN.
         docs_url=None,
         redoc_url=None,
     )

@@ -5,8 +5,8 @@ body, the form part) for its duration only. glibc serves allocations above its m
 with mmap and unmaps them on free, but by default it raises that threshold to the size of each
 such block freed (up to 32 MiB); after that, upload-sized buffers come from the heaps of the
 per-thread arenas (the ASGI server's worker threads), fragment them and stay resident. Measured
-on the soak mix of tests/test_soak.py, when the benchmark still ran in threads: resident memory
-crept up 11 MB over 25,000 invocations and started 28 MB higher than with the threshold fixed
+on the soak mix of tests/hardening/test_soak.py, when the benchmark still ran in threads: resident
+memory crept up 11 MB over 25,000 invocations and started 28 MB higher than with the threshold fixed
 at 1 MiB, where it stays flat. (The benchmark's jobs now run in child processes, which inherit
 the setting and give all their memory back when they exit.)
 """

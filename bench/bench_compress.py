@@ -33,10 +33,10 @@ from corpora import MiB, python_source
 from lambda_events import FakeLambdaContext, build_event
 from timing import markdown_table
 
-import app.benchmark
-from app.algorithms import default_jobs
+import app.engine.benchmark
+from app.compression.codec_spec import default_jobs
 from app.config import load_settings, settings
-from app.cpus import usable_cpus
+from app.engine.cpus import usable_cpus
 
 ROUNDS = 3
 # Fits the heaviest default job on 4 MiB (zstd 22, 69 MiB) beside a light one (12 MiB), and no
@@ -95,8 +95,8 @@ def request_seconds(
 
     # A context with time to spare: the budget is then settings.budget_seconds, as under uvicorn.
     context = FakeLambdaContext(remaining_ms=900_000)
-    # app.benchmark reads the budget from its module global `settings`: swapped for the run.
-    benchmark_globals = vars(app.benchmark)
+    # app.engine.benchmark reads the budget from its module global `settings`: swapped for the run.
+    benchmark_globals = vars(app.engine.benchmark)
     configured = benchmark_globals["settings"]
     if memory_budget_mb is not None:
         benchmark_globals["settings"] = dataclasses.replace(

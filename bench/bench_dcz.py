@@ -13,9 +13,9 @@ import zstandard
 from corpora import python_source
 from timing import markdown_table, time_calls
 
-from app.algorithms import CODECS
-from app.dictionary_codec import dcz_codec
-from app.dictionary_transport import dictionary_hash
+from app.compression.dictionary_codec import dcz_codec
+from app.compression.dictionary_transport import dictionary_hash
+from app.compression.registry import CODECS
 
 CALLS = 20
 TIMED_LEVEL = 3

@@ -4,11 +4,11 @@ Lambda gives CPU time in proportion to memory, 1769 MB buying one vCPU, and bill
 Each default job's time is measured here (raw library calls, compress then decompress, one at a
 time, on 4 MiB of Python source; the median of ROUNDS rounds) as CPU time: what the job costs on
 a vCPU of its own, which other load on this shared machine does not lengthen. The schedule is
-then not re-implemented but run: the real engine (app/benchmark.py: calibration, longest first,
-memory budget, child processes) runs stand-in codecs that sleep for their job's measured time,
-scaled by 1/TIME_SCALE, with each real codec's memory estimate, under the pool and memory budget
-each memory size gets on Lambda (app/cpus.py, app/config.py). A size below 1769 MB runs one job
-at a time at its fraction of a vCPU.
+then not re-implemented but run: the real engine (app/engine/benchmark.py: calibration, longest
+first, memory budget, child processes) runs stand-in codecs that sleep for their job's measured
+time, scaled by 1/TIME_SCALE, with each real codec's memory estimate, under the pool and memory
+budget each memory size gets on Lambda (app/engine/cpus.py, app/config.py). A size below 1769 MB
+runs one job at a time at its fraction of a vCPU.
 
 Latency is the engine's elapsed time scaled back up; cost is GB-seconds (memory in GB × seconds)
 at Lambda's arm64 price in us-east-1, ARM_PRICE_PER_GB_SECOND (first 6 billion GB-s a month;
@@ -26,10 +26,11 @@ import time
 from corpora import MiB, python_source
 from timing import markdown_table
 
-from app.algorithms import Codec, default_jobs
-from app.benchmark import Budget, benchmark
+from app.compression.codec import Codec
+from app.compression.codec_spec import default_jobs
 from app.config import DEFAULT_BUDGET_SECONDS, default_memory_budget_mb
-from app.cpus import LAMBDA_MB_PER_VCPU
+from app.engine.benchmark import Budget, benchmark
+from app.engine.cpus import LAMBDA_MB_PER_VCPU
 
 ROUNDS = 3
 # 1: real time. At 1/5 scale the engine's own costs per job (a fork, the calibration's

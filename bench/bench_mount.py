@@ -2,12 +2,12 @@
 
 Rows, each against a baseline measured in the same run:
 - warm GET /v1/ through handler.handler (REST event, stage v1) against the same app behind the
-  same Mangum configuration without MountedFromEvent (app/lambda_adapter.py): the per-request
+  same Mangum configuration without MountedFromEvent (app/aws/lambda_adapter.py): the per-request
   cost of reading the prefix from the event;
-- a 404 page at a depth not seen before (built and compressed then: app/website/precompressed.py,
+- a 404 page at a depth not seen before (built and compressed then: app/tinysite/precompressed.py,
   not_found_page) against a 404 at a depth already built;
 - the first request in a container for Swagger UI's bundle in br (read and compressed then:
-  app/api_docs.py) against a later one;
+  app/web/api_docs.py) against a later one;
 - `import handler` in a fresh interpreter against `import fastapi, mangum` (what any such app
   pays), and the self time of the modules this adds (`python -X importtime`).
 """
@@ -29,7 +29,7 @@ ROUNDS = 20
 DEPTHS = range(3, 15)  # fresh depths: only depth 0 is built at import
 DOCS_RUNS = 5
 IMPORT_RUNS = 15
-ADDED_MODULES = ("app.mount", "app.api_docs", "app.routes.docs")
+ADDED_MODULES = ("app.aws.mount", "app.web.api_docs", "app.web.routes.docs")
 BROWSER_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Encoding": "gzip, deflate, br, zstd",
@@ -40,7 +40,7 @@ def _per_request() -> list[list[object]]:
     from mangum import Mangum
 
     import handler
-    from app.lambda_adapter import TEXT_MEDIA_TYPES, LambdaAdapter
+    from app.aws.lambda_adapter import TEXT_MEDIA_TYPES, LambdaAdapter
     from app.main import app
 
     without_mount = LambdaAdapter(app)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from corpora import python_source
 from timing import markdown_table, time_calls
 
-from app.algorithms import default_jobs
-from app.benchmark import Budget, benchmark
-from app.routes.compress import CompressReport
-from app.website.results_page import results_page
+from app.compression.codec_spec import default_jobs
+from app.engine.benchmark import Budget, benchmark
+from app.web.results_page import results_page
+from app.web.routes.compress import CompressReport
 
 CALLS = 3000
 NAME = "<script>alert(1)</script>.txt"

@@ -35,7 +35,7 @@ from mangum import Mangum
 from timing import Timings, markdown_table, request_log_to_devnull, time_calls
 
 if TYPE_CHECKING:
-    from app.lambda_adapter import LambdaAdapter
+    from app.aws.lambda_adapter import LambdaAdapter
 
 # The machine is shared and noisy: many short interleaved rounds, so that every row sees the
 # same disturbances; a row's figure is the median of its round medians.
@@ -66,12 +66,12 @@ def hello_world() -> FastAPI:
 
 def page_as_fastapi_route() -> LambdaAdapter:
     """This app's middleware and adapter, with GET / as an ordinary FastAPI route."""
-    from app.cors import CORSMiddleware
-    from app.lambda_adapter import LambdaAdapter
-    from app.problems import UnhandledErrorMiddleware, install_problem_handlers
-    from app.request_log import RequestLogMiddleware
-    from app.website import PAGES
-    from app.website.negotiation import choose_encoding
+    from app.aws.lambda_adapter import LambdaAdapter
+    from app.tinysite import PAGES
+    from app.tinysite.negotiation import choose_encoding
+    from app.web.cors import CORSMiddleware
+    from app.web.problems import UnhandledErrorMiddleware, install_problem_handlers
+    from app.web.request_log import RequestLogMiddleware
 
     app = FastAPI()
     install_problem_handlers(app)
@@ -95,8 +95,8 @@ def _text(headers: tuple[tuple[bytes, bytes], ...]) -> list[tuple[str, str]]:
 
 def holding_the_dictionary() -> dict[str, str]:
     """A browser's headers once it holds the site dictionary (Chromium adds dcb and dcz)."""
-    from app.dictionary_transport import available_dictionary_value, dictionary_hash
-    from app.website import DICTIONARY
+    from app.compression.dictionary_transport import available_dictionary_value, dictionary_hash
+    from app.tinysite import DICTIONARY
 
     digest = dictionary_hash(DICTIONARY.representations["identity"].body)
     return {
@@ -118,7 +118,7 @@ def wire_bytes(result: dict[str, Any]) -> tuple[int, int]:
 def visit_table() -> str:
     """Bytes of the visit home → api → codecs → about, each way, through handler.handler."""
     import handler
-    from app.website import DICTIONARY
+    from app.tinysite import DICTIONARY
 
     context = FakeLambdaContext()
     held = holding_the_dictionary()
@@ -174,7 +174,7 @@ def visit_table() -> str:
 
 def timing_table() -> str:
     import handler
-    from app.website import PAGES
+    from app.tinysite import PAGES
 
     with request_log_to_devnull():
         event = build_event("apigw-rest-v1", method="GET", path="/", headers=BROWSER_HEADERS)

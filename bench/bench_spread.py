@@ -30,9 +30,9 @@ from corpora import json_api_response
 from lambda_events import FakeLambdaContext, build_event
 from timing import markdown_table, request_log_to_devnull
 
-from app.algorithms import default_jobs
-from app.benchmark import Budget, benchmark
-from app.job_timing import measure
+from app.compression.codec_spec import default_jobs
+from app.engine.benchmark import Budget, benchmark
+from app.engine.job_timing import measure
 
 REQUESTS = 6
 SETS = 3

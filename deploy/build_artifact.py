@@ -10,7 +10,7 @@ bench/bench_cold_start.py builds its hello-world baseline the same way, with its
 
 Guarantees: ARTIFACTS_DIR holds exactly handler.py, app/ and the packages of
 deploy/requirements.txt built for Linux on `architecture`, every .py with a cpython-313 .pyc
-beside it in __pycache__, and the site's encoded bodies (app/website/encoded_bodies.marshal),
+beside it in __pycache__, and the site's encoded bodies (app/tinysite/encoded_bodies.marshal),
 its dictionary's dcz bodies among them; nothing else of the project (no tests, bench,
 virtualenvs or the build-only zopfli).
 """
@@ -39,10 +39,10 @@ MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 GLIBC_TAGS = ("manylinux_2_34", "manylinux_2_28", "manylinux2014")
 APP_SOURCES = (PROJECT_ROOT / "handler.py", PROJECT_ROOT / "app")
 ENCODE_SITE = PROJECT_ROOT / "deploy" / "encode_site.py"
-# The libraries whose output app/website/encoded_bodies.py keys by version (zlib is Python's).
+# The libraries whose output app/tinysite/encoded_bodies.py keys by version (zlib is Python's).
 SITE_ENCODERS = ("brotli", "zstandard")
 # Used by the build only: zopfli writes the site's deflate and gzip bodies
-# (app/website/zopfli_encoder.py), the artifact ships the bodies and not zopfli.
+# (app/compression/zopfli_encoder.py), the artifact ships the bodies and not zopfli.
 BUILD_ONLY_SITE_ENCODERS = ("zopfli>=0.4.3",)
 
 
@@ -102,7 +102,7 @@ def ship_encoded_bodies(target: Path) -> None:
 
     The artifact's own brotli and zstandard may be built for another architecture, so the
     same versions are installed for this machine beside it; bodies keyed by those versions
-    (app/website/encoded_bodies.py) are exactly what the function would compute. zopfli, which
+    (app/tinysite/encoded_bodies.py) are exactly what the function would compute. zopfli, which
     the function does not have, writes the deflate and gzip bodies. Settings come from their
     defaults: a deploy with other ones misses and compresses at import (zlib for deflate and
     gzip there).
@@ -160,7 +160,7 @@ def build(
         staged = Path(staging)
         install_dependencies(staged, architecture, requirements)
         copy_sources(staged, sources or list(APP_SOURCES))
-        if (staged / "app" / "website").is_dir():
+        if (staged / "app" / "tinysite").is_dir():
             ship_encoded_bodies(staged)
         compile_bytecode(staged)
         shutil.copytree(staged, artifacts_dir, dirs_exist_ok=True)

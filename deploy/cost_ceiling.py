@@ -257,7 +257,7 @@ def markdown_table(lines: list[CostLine]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from app.local import TEMPLATE_PATH, load_template
+    from app.aws.gateway_template import TEMPLATE_PATH, load_template
 
     overrides = dict(argument.split("=", 1) for argument in argv)
     limits = limits_from_template(load_template(TEMPLATE_PATH), overrides)

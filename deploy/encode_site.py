@@ -6,8 +6,8 @@ Run by deploy/build_artifact.py in a clean Python 3.13 on the build machine:
 
 ENCODERS_DIR holds brotli and zstandard built for this machine, at the versions the artifact
 ships, and zopfli, which the artifact does not ship; APP_DIR is the artifact's app package.
-Importing app.website encodes every body (the dictionary's dcz ones too) as a cold start would
-(app/website/encoded_bodies.py), deflate and gzip by zopfli; what it produced is written to the
+Importing app.tinysite encodes every body (the dictionary's dcz ones too) as a cold start would
+(app/tinysite/encoded_bodies.py), deflate and gzip by zopfli; what it produced is written to the
 package's cache file. The package's own __init__ is not run: it imports FastAPI, whose compiled
 parts in the artifact may be for another architecture, and the site needs none of it.
 """
@@ -21,7 +21,7 @@ package = types.ModuleType("app")
 package.__path__ = [app_dir]
 sys.modules["app"] = package
 
-from app.website import encoded_bodies, precompressed  # noqa: E402
+from app.tinysite import encoded_bodies, precompressed  # noqa: E402
 
 if precompressed.BODIES.hits:
     raise SystemExit(f"{encoded_bodies.CACHE_FILE} existed before the build encoded the site")

@@ -2,7 +2,7 @@
 
 pyproject.toml is the one source of truth for what the Lambda artifact ships; the build
 (deploy/build_artifact.py) installs from requirements.txt, which this script regenerates and
-tests/test_requirements.py checks for drift.
+tests/deploy/test_requirements.py checks for drift.
 
 Usage: python deploy/requirements.py [--check]
 """

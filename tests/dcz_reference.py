@@ -2,9 +2,9 @@
 
 RFC 9842 §5: the 8 bytes 5E 2A 4D 18 20 00 00 00, the dictionary's SHA-256, then one zstd
 frame compressed with the dictionary as raw content, here loaded once for the level
-(ZSTD_CDict), which is what app/dictionary_codec.py times. The tests hold the benchmark's dcz
-bytes to this; app/dictionary_transport.dcz_compress, which loads the dictionary per call,
-may differ from it by a few bytes in the frame.
+(ZSTD_CDict), which is what app/compression/dictionary_codec.py times. The tests hold the
+benchmark's dcz bytes to this; app/dictionary_transport.dcz_compress, which loads the dictionary per
+call, may differ from it by a few bytes in the frame.
 """
 
 from __future__ import annotations

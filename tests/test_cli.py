@@ -12,11 +12,11 @@ import pytest
 from corpora import python_source
 from dcz_reference import prepared_dcz
 
-from app.algorithms import CODECS
-from app.benchmark import InputSummary, JobResult, Report
-from app.delivery import deliveries, fastest_at
-from app.dictionary_codec import DCZ_SPREAD
-from app.dictionary_transport import dictionary_hash
+from app.compression.dictionary_codec import DCZ_SPREAD
+from app.compression.dictionary_transport import dictionary_hash
+from app.compression.registry import CODECS
+from app.engine.benchmark import InputSummary, JobResult, Report
+from app.engine.delivery import deliveries, fastest_at
 
 PROJECT = Path(__file__).resolve().parents[1]
 

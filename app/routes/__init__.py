@@ -1,1 +1,0 @@
-"""The thin HTTP layer: each module parses requests, calls the core and shapes responses."""

@@ -1,0 +1,208 @@
+"""The site, the script, both upload paths and /docs in Chromium, through each local gateway door.
+
+Every test runs once behind app/local.py's REST API, where the app lives under /v1/ as on the
+deployed default URL, and once behind its HTTP API, at the root (tests/chromium.py: `door`).
+Each fails on any answer of 400 or more it did not ask for, on any request to another origin
+(refused before it leaves the machine) and on any Content-Security-Policy violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import pytest
+from chromium import Door, Watch, watch
+from corpora import python_source
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from app.compression.registry import CODECS
+from app.tinysite import PAGES
+
+SAMPLE = python_source(24 * 1024)
+RESULTS_TIMEOUT_MS = 60_000
+# Two 404 pages: one level below the pages' own, and two deeper (its links climb back up).
+MISSING_PAGES = ("no-such-page", "no/such/deep/page")
+
+
+class Visit:
+    """A browser context on one door, watched (tests/chromium.py), with one page open."""
+
+    def __init__(self, context: BrowserContext, door: Door) -> None:
+        self.context = context
+        self.door = door
+        self.watch: Watch = watch(context, door)
+        self.page: Page = context.new_page()
+
+    def problems(self) -> list[str]:
+        return self.watch.problems(self.context)
+
+
+@pytest.fixture
+def visit(browser: Browser, door: Door) -> Iterator[Visit]:
+    context = browser.new_context(accept_downloads=True)
+    opened = Visit(context, door)
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
+    context = browser.new_context(accept_downloads=True, java_script_enabled=False)
+    opened = Visit(context, door)
+    yield opened
+    context.close()
+
+
+def links_on(page: Page) -> list[str]:
+    """The href of every link on the page, as written."""
+    links: list[str] = page.eval_on_selector_all(
+        "a[href]", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return links
+
+
+def test_every_link_on_every_page_works(visit: Visit, door: Door) -> None:
+    """From the home page and two 404 pages, click each link of each page reached."""
+    page = visit.page
+    for missing in MISSING_PAGES:
+        visit.watch.allow(404, door.url(missing))
+    to_visit = [door.base_url, *(door.url(missing) for missing in MISSING_PAGES)]
+    visited: set[str] = set()
+    clicks = 0
+    while to_visit:
+        url = to_visit.pop(0)
+        if url in visited:
+            continue
+        visited.add(url)
+        response = page.goto(url)
+        assert response is not None
+        if page.locator("header nav").count() == 0:
+            continue  # not one of the site's pages (/docs is tested on its own)
+        for index, href in enumerate(links_on(page)):
+            page.goto(url)
+            link = page.locator("a[href]").nth(index)
+            if href.startswith("#"):
+                link.click()
+                assert page.locator(f"[id='{href[1:]}']").count() == 1, f"{url}: {href}"
+                continue
+            with page.expect_navigation() as navigation:
+                link.click()
+            clicks += 1
+            answer = navigation.value
+            assert answer is not None, f"{url}: {href}"
+            assert answer.status == 200, f"{url}: {href} -> {answer.status} {answer.url}"
+            assert answer.url.startswith(door.base_url), f"{url}: {href} -> {answer.url}"
+            to_visit.append(urldefrag(answer.url).url)
+    # Every page of the site was reached, and /docs from the API page.
+    assert {door.url(path.lstrip("/")) for path in PAGES} | {door.url("docs")} <= visited
+    assert clicks >= 40
+    assert visit.problems() == []
+
+
+def test_the_prefix_typed_without_its_slash_lands_on_working_links(
+    visit: Visit, door: Door
+) -> None:
+    page = visit.page
+    response = page.goto(door.base_url.rstrip("/"))
+    assert response is not None
+    assert response.status == 200
+    assert page.url == door.base_url
+    with page.expect_navigation() as navigation:
+        page.click("nav >> text=Codecs")
+    assert navigation.value is not None
+    assert navigation.value.url == door.url("codecs")
+    assert navigation.value.status == 200
+    assert visit.problems() == []
+
+
+def test_the_script_uploads_and_downloads_under_the_door(
+    visit: Visit, door: Door, tmp_path: Path
+) -> None:
+    page = visit.page
+    page.goto(door.base_url)
+    page.wait_for_selector("#status", state="attached")  # the script ran
+    # app.js, then charts.js, which app.js loads from its own URL with the same version.
+    page.wait_for_function("window.CompressTestCharts !== undefined")
+    app_js, charts_js = page.evaluate(
+        "['app.js', 'charts.js'].map(n => [...document.scripts].find(s => s.src.includes(n)).src)"
+    )
+    assert app_js.startswith(door.url("app.js?v="))
+    assert charts_js == door.url("charts.js") + app_js[app_js.index("?") :]
+    assert page.evaluate("document.scripts.length") == 2
+    page.set_input_files(
+        "form input[type=file]", {"name": "sample.py", "mimeType": "text/plain", "buffer": SAMPLE}
+    )
+    with page.expect_response(door.url("compress")) as upload:
+        page.click("form button")
+    assert upload.value.status == 200
+    page.wait_for_selector("#results-table tbody tr", timeout=RESULTS_TIMEOUT_MS)
+    assert page.inner_text("#filename") == "sample.py"
+    first_row = page.locator("#results-table tbody tr").first
+    codec = CODECS[first_row.locator("td[data-key=codec]").inner_text()]
+    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
+        first_row.locator("button").click()
+    saved = tmp_path / "download"
+    download_info.value.save_as(saved)
+    assert codec.decompress(saved.read_bytes()) == SAMPLE
+    assert visit.problems() == []
+
+
+def test_the_form_uploads_and_downloads_without_javascript(
+    no_js_visit: Visit, door: Door, tmp_path: Path
+) -> None:
+    page = no_js_visit.page
+    page.goto(door.base_url)
+    page.set_input_files(
+        "form input[type=file]", {"name": "sample.py", "mimeType": "text/plain", "buffer": SAMPLE}
+    )
+    with page.expect_navigation(timeout=RESULTS_TIMEOUT_MS) as navigation:
+        page.click("form button")
+    assert navigation.value is not None
+    assert (navigation.value.status, navigation.value.url) == (200, door.url("compress"))
+    page.wait_for_selector("table#results")
+    # A row's download posts the input chosen again, to compress/{codec}?level=N beside it.
+    first_row = page.locator("table#results tr:has(td)").first
+    codec = CODECS[first_row.locator("td").first.inner_text()]
+    page.set_input_files(
+        "input[type=file][name=file]",
+        {"name": "again.py", "mimeType": "text/plain", "buffer": SAMPLE},
+    )
+    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
+        first_row.locator("button").click()
+    download = download_info.value
+    assert download.url.startswith(door.url("compress/"))
+    assert download.suggested_filename == "again.py" + codec.extension
+    saved = tmp_path / "download"
+    download.save_as(saved)
+    assert codec.decompress(saved.read_bytes()) == SAMPLE
+    # "Try another" goes back to the home page under the same door.
+    with page.expect_navigation() as back:
+        page.click("text=Try another")
+    assert back.value is not None
+    assert (back.value.status, back.value.url) == (200, door.base_url)
+    assert no_js_visit.problems() == []
+
+
+def test_docs_shows_the_operations_and_runs_one(visit: Visit, door: Door) -> None:
+    page = visit.page
+    response = page.goto(door.url("docs"))
+    assert response is not None
+    assert response.status == 200
+    page.wait_for_selector(".opblock", timeout=RESULTS_TIMEOUT_MS)
+    operations = page.eval_on_selector_all(
+        ".opblock-summary",
+        "blocks => blocks.map(b => b.querySelector('.opblock-summary-method').innerText + ' ' +"
+        " b.querySelector('.opblock-summary-path').innerText.replace(/\\u200b/g, ''))",
+    )
+    assert {"POST /compress", "POST /compress/{codec}", "GET /health"} <= set(operations)
+    # "Try it out" sends the request under the door's prefix (the spec's `servers`).
+    health = page.locator(".opblock-get", has_text="/health")
+    health.locator(".opblock-summary").click()
+    health.locator("button.try-out__btn").click()
+    with page.expect_response(door.url("health")) as answer:
+        health.locator("button.execute").click()
+    assert answer.value.status == 200
+    assert answer.value.json() == {"status": "ok"}
+    assert visit.problems() == []

@@ -1,0 +1,172 @@
+"""deploy/cost_ceiling.py: the hourly ceiling follows from the template, and the docs state it."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from sam_tools import PROJECT_ROOT, TEMPLATE
+
+from app.aws.gateway_template import load_template
+from deploy.cost_ceiling import (
+    HTTP_API_STEPS_PER_REQUEST,
+    PRICES_US_EAST_1,
+    GiB,
+    Limits,
+    hourly_ceiling,
+    limits_from_template,
+    markdown_table,
+    total,
+)
+
+DEPLOY_DOC = PROJECT_ROOT / "docs" / "deploy.md"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def test_the_limits_are_read_from_the_template(template: dict[str, Any]) -> None:
+    assert limits_from_template(template) == Limits(
+        architecture="arm64",
+        memory_mb=3538,
+        timeout_seconds=29,
+        rest_api_rate=1,
+        rest_api_burst=5,
+        http_api_rate=1,
+        http_api_burst=5,
+        reserved_concurrency=68,
+        snapstart=False,
+    )
+
+
+def test_overrides_replace_defaults_as_sam_deploy_would(template: dict[str, Any]) -> None:
+    limits = limits_from_template(
+        template,
+        {"Architecture": "x86_64", "ReservedConcurrency": "10", "SnapStart": "PublishedVersions"},
+    )
+    assert (limits.architecture, limits.reserved_concurrency, limits.snapstart) == (
+        "x86_64",
+        10,
+        True,
+    )
+
+
+def test_a_memory_size_parameter_is_resolved(template: dict[str, Any]) -> None:
+    """The memory size may become a parameter; the ceiling then follows its value."""
+    changed = copy.deepcopy(template)
+    changed["Parameters"]["MemorySize"] = {"Type": "Number", "Default": 3008}
+    changed["Resources"]["CompressTestFunction"]["Properties"]["MemorySize"] = {"Ref": "MemorySize"}
+    assert limits_from_template(changed).memory_mb == 3008
+    assert limits_from_template(changed, {"MemorySize": "1024"}).memory_mb == 1024
+
+
+def test_a_removed_api_admits_nothing(template: dict[str, Any]) -> None:
+    """docs/deploy.md suggests removing the API one does not need."""
+    rest_only = copy.deepcopy(template)
+    del rest_only["Resources"]["HttpApi"]
+    limits = limits_from_template(rest_only)
+    assert (limits.http_api_requests_per_hour, limits.requests_per_hour) == (0, 3605)
+    assert limits.admitted_concurrency == 5 + 29
+
+
+def test_a_token_bucket_admits_burst_plus_rate_per_second() -> None:
+    limits = Limits("arm64", 1769, 29, 2.5, 10, 1, 5, 100, snapstart=False)
+    assert limits.rest_api_requests_per_hour == 10 + 2.5 * 3600
+    assert limits.http_api_requests_per_hour == 5 + 3600
+    # In flight within one 29 s timeout: 10 + 72.5 and 5 + 29, rounded up.
+    assert limits.admitted_concurrency == 117
+
+
+def test_the_default_ceiling_line_by_line(template: dict[str, Any]) -> None:
+    lines = {line.item: line.usd for line in hourly_ceiling(limits_from_template(template))}
+    gb = 3538 / 1024  # the template's MemorySize: two vCPUs
+    requests = 2 * (5 + 3600)
+    expected = {
+        "Lambda duration (arm64)": 68 * 3600 * gb * 0.0000133334,
+        "Data out": requests * 6 * 2**20 / 2**30 * 0.09,
+        "HTTP API requests": (5 + 3600) * 32 * 1.00e-6,
+        "REST API requests": (5 + 3600) * 3.50e-6,
+        "X-Ray traces": requests * 5.00e-6,
+        "Lambda requests": requests * 0.20e-6,
+        "CloudWatch Logs (estimate)": requests * 2048 / 2**30 * 0.50,
+    }
+    assert lines == pytest.approx(expected, rel=1e-12)
+    # Worked out by hand: $11.28 of Lambda, $3.80 of data out, $0.17 of the rest.
+    assert total(hourly_ceiling(limits_from_template(template))) == 15.25
+
+
+def test_snapstart_adds_a_restore_per_request_and_the_cache(template: dict[str, Any]) -> None:
+    off = hourly_ceiling(limits_from_template(template))
+    on = hourly_ceiling(limits_from_template(template, {"SnapStart": "PublishedVersions"}))
+    assert on[: len(off)] == off
+    added = {line.item: line.usd for line in on[len(off) :]}
+    gb = 3538 / 1024  # the template's MemorySize: two vCPUs
+    assert added == pytest.approx(
+        {
+            "SnapStart restores": 7210 * gb * 0.0001397998,
+            "SnapStart cache (one version)": 3600 * gb * 0.0000015046,
+        },
+        rel=1e-12,
+    )
+    assert total(on) == 18.75
+
+
+def test_x86_costs_more_per_gb_second(template: dict[str, Any]) -> None:
+    arm = hourly_ceiling(limits_from_template(template))
+    x86 = hourly_ceiling(limits_from_template(template, {"Architecture": "x86_64"}))
+    assert x86[0].usd / arm[0].usd == pytest.approx(0.0000166667 / 0.0000133334)
+
+
+def test_the_http_api_counts_at_most_32_steps_a_request() -> None:
+    # 10 MiB in (API Gateway's payload quota) + 6 MiB out (Lambda's result), 512 KiB each.
+    assert HTTP_API_STEPS_PER_REQUEST == math.ceil(16 * 2**20 / (512 * 1024)) == 32
+    assert GiB == 2**30
+    assert set(PRICES_US_EAST_1.lambda_gb_second) == {"arm64", "x86_64"}
+
+
+def test_the_deploy_doc_shows_the_ceilings_of_the_template(template: dict[str, Any]) -> None:
+    doc = DEPLOY_DOC.read_text()
+    off = hourly_ceiling(limits_from_template(template))
+    on = hourly_ceiling(limits_from_template(template, {"SnapStart": "PublishedVersions"}))
+    # One table: the lines of the default, its total, SnapStart's two lines and that total.
+    assert markdown_table(on) in doc
+    assert markdown_table(on).startswith(markdown_table(off) + "\n")
+    assert f"${total(off):.2f} an hour" in doc
+    assert f"${total(on):.2f} with SnapStart on" in doc
+    # The template's own comment states the same two figures.
+    assert "$15.25 an hour" in TEMPLATE.read_text()
+    assert "$18.75 with\n  # SnapStart on" in TEMPLATE.read_text()
+
+
+def test_the_command_prints_the_table() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "deploy.cost_ceiling", "SnapStart=PublishedVersions"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
+    assert "| **total** | | **15.25** |" in completed.stdout
+    assert "| **total with SnapStart on** | | **18.75** |" in completed.stdout
+    assert "Gateways admit 68 at once at most; ReservedConcurrency is 68." in completed.stdout
+
+
+def test_the_docs_examples_of_other_limits_compute(template: dict[str, Any]) -> None:
+    """Each "`python -m deploy.cost_ceiling A=B ...` gives $X" in docs/deploy.md holds."""
+    doc = " ".join(DEPLOY_DOC.read_text().split())
+    examples = re.findall(
+        r"`python -m deploy\.cost_ceiling ((?:\w+=\S+ ?)+)` gives \$([\d.]+)", doc
+    )
+    assert examples
+    for arguments, stated in examples:
+        overrides = dict(argument.split("=", 1) for argument in arguments.split())
+        limits = limits_from_template(template, overrides)
+        assert limits.admitted_concurrency == limits.reserved_concurrency
+        assert f"{total(hourly_ceiling(limits)):.2f}" == stated
