@@ -9,7 +9,7 @@ from app.memory import return_big_buffers_to_the_os
 from app.web.cors import CORSMiddleware
 from app.web.problems import UnhandledErrorMiddleware, install_problem_handlers
 from app.web.request_log import RequestLogMiddleware, configure_logging
-from app.web.routes import compress, diagnostics, docs, site
+from app.web.routes import compress, diagnostics, docs, site, sitecheck
 
 
 def create_app() -> FastAPI:
@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
     app.include_router(diagnostics.router)
     app.include_router(compress.router)
     app.include_router(docs.router)
+    app.include_router(sitecheck.router)
     # A 404 is an HTML page for browsers, problem+json for everyone else.
     app.add_exception_handler(404, site.not_found)
     # add_middleware wraps: the last one added is the outermost. Order, outside in:
