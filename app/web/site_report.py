@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from app.sitecheck.report_json import TYPICAL_SERVER_TEXT
 
 
-class ChoiceModel(BaseModel):
+class SiteChoiceModel(BaseModel):
     coding: str = Field(
         description="The Content-Encoding: br, gzip, zstd, dcz; 'identity' for the file as it "
         "is; 'cached' for an unchanged file a returning visitor already holds."
@@ -21,7 +21,7 @@ class ChoiceModel(BaseModel):
     size: int = Field(description="Bytes sent.")
 
 
-class ResultModel(BaseModel):
+class SiteResultModel(BaseModel):
     coding: str
     method: str
     size: int
@@ -31,28 +31,28 @@ class ResultModel(BaseModel):
     verified: bool = Field(description="Decoded to the file byte for byte.")
 
 
-class CutModel(BaseModel):
+class SiteCutModel(BaseModel):
     path: str
     candidate: str
     reason: str
 
 
-class FileModel(BaseModel):
+class SiteFileModel(BaseModel):
     path: str
     media_type: str
     size: int
     previous_size: int | None = Field(description="The previous release's file at this path.")
     unchanged: bool
-    static: ChoiceModel = Field(description="Fewest bytes, ties to faster decompression.")
-    dynamic: ChoiceModel = Field(description="Fewest bytes among levels at the speed floor.")
-    returning: ChoiceModel | None = Field(description="With a previous release only.")
+    static: SiteChoiceModel = Field(description="Fewest bytes, ties to faster decompression.")
+    dynamic: SiteChoiceModel = Field(description="Fewest bytes among levels at the speed floor.")
+    returning: SiteChoiceModel | None = Field(description="With a previous release only.")
     typical_server: int = Field(description="Bytes a typical server default sends.")
     skipped: str | None = Field(description="Why the file is sent as it is, if it is.")
-    results: list[ResultModel] = Field(description="Every candidate measured, smallest first.")
-    cuts: list[CutModel] = Field(description="Candidates the budget did not reach.")
+    results: list[SiteResultModel] = Field(description="Every candidate measured, smallest first.")
+    cuts: list[SiteCutModel] = Field(description="Candidates the budget did not reach.")
 
 
-class TotalsModel(BaseModel):
+class SiteTotalsModel(BaseModel):
     files: int
     identity: int = Field(description="Bytes of the site sent uncompressed.")
     typical_server: int = Field(description=f"Bytes with {TYPICAL_SERVER_TEXT}.")
@@ -63,17 +63,17 @@ class TotalsModel(BaseModel):
     )
 
 
-class MediaTypeModel(TotalsModel):
+class SiteMediaTypeModel(SiteTotalsModel):
     media_type: str
 
 
-class PassModel(BaseModel):
+class SitePassModel(BaseModel):
     name: str
     files: int
     elapsed_ms: float
 
 
-class OptionsModel(BaseModel):
+class SiteOptionsModel(BaseModel):
     min_size: int
     min_saving_percent: float
     dynamic_floor_mbps: float
@@ -84,14 +84,14 @@ class SiteReport(BaseModel):
 
     root: str = Field(description="The folder every path shared, dropped from the paths.")
     previous_files: int | None
-    totals: TotalsModel
-    by_media_type: list[MediaTypeModel]
-    files: list[FileModel]
-    cuts: list[CutModel] = Field(description="Every candidate the time budget did not reach.")
-    options: OptionsModel
+    totals: SiteTotalsModel
+    by_media_type: list[SiteMediaTypeModel]
+    files: list[SiteFileModel]
+    cuts: list[SiteCutModel] = Field(description="Every candidate the time budget did not reach.")
+    options: SiteOptionsModel
     typical_server: str = Field(description="What the typical-server baseline is.")
     zopfli: bool = Field(description="Whether zopfli's gzip was among the candidates.")
     workers: int
     budget_ms: float
     elapsed_ms: float
-    passes: list[PassModel]
+    passes: list[SitePassModel]

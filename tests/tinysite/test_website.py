@@ -39,7 +39,7 @@ ONE_PACKET_BYTES = 1460  # 1500-byte Ethernet MTU less 40 bytes of IPv4 and TCP 
 # x-amz-apigw-id, X-Amzn-Trace-Id (about 250 bytes), with room for CloudFront's Via and X-Cache.
 GATEWAY_HEADERS_ALLOWANCE = 512
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-SITE_PATHS = ["/", "/api", "/codecs", "/about"]
+SITE_PATHS = ["/", "/api", "/codecs", "/check", "/about"]
 ENCODED = [coding for coding in CODINGS if coding != "identity"]
 PAGE_VARY = "Accept-Encoding, Available-Dictionary"
 
@@ -196,7 +196,8 @@ def test_the_404_pages_links_climb_back_from_its_depth(
     response = client.get(path, headers={"accept": BROWSER_ACCEPT, "accept-encoding": "br"})
     assert response.status_code == 404
     links = [attrs["href"] for attrs in parsed(response.text).of("a")]
-    assert {f"{climb}./", f"{climb}api", f"{climb}codecs", f"{climb}about"} == set(links)
+    pages = ("./", "check", "api", "codecs", "about")
+    assert {f"{climb}{page}" for page in pages} == set(links)
     for href in links:
         url = urljoin(f"http://testserver{path}", href)
         assert client.get(url, headers={"accept": BROWSER_ACCEPT}).status_code == 200, href
