@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from app.compression.codec import Codec
 from app.compression.dictionary_codec import dcz_codec
 from app.engine.job_timing import measure
-from app.sitecheck.candidates import ADMISSION_MBPS, Candidate, codec_for
+from app.sitecheck.candidates import Candidate, admission_mbps, codec_for
 
-# Below this, a fast candidate's time is the fastest of REPEATS single runs: one run of a few
+# Below this, a fast candidate's time is the fastest of REPEATS single runs: one run of tens of
 # microseconds is as much the timer and the scheduler as the codec, and the dynamic choice
-# turns on it. Above it one run takes long enough to stand on its own. (The engine's repeated
-# timing, 20 ms a phase, would cost 0.5 s a file over a site's dozen fast candidates.)
-REPEAT_BELOW_BYTES = 64 * 1024
+# turns on it. Above it a run takes 0.1 ms or more and stands on its own; repeating up to
+# 64 KiB tripled the fast pass's CPU time on the bench's site (2.4 s to 7 s) for that. (The
+# engine's repeated timing, 20 ms a phase, would cost 0.4 s a file over the nine fast levels.)
+REPEAT_BELOW_BYTES = 8 * 1024
 REPEATS = 3
 # Each candidate is admitted with this much time beside its expected time.
 ADMISSION_MARGIN_SECONDS = 0.05
@@ -64,7 +65,7 @@ class FileMeasurements:
 
 
 def expected_candidate_seconds(candidate: Candidate, size: int) -> float:
-    return size / 1e6 / ADMISSION_MBPS.get(candidate.codec, 20.0)
+    return size / 1e6 / admission_mbps(candidate)
 
 
 def _keeping(codec: Codec, kept: list[bytes]) -> Codec:
