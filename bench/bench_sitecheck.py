@@ -36,9 +36,8 @@ from timing import markdown_table
 
 from app.compression.zopfli_encoder import zopfli_available, zopfli_body
 from app.engine.job_timing import measure
-from app.sitecheck.candidates import FAST_LEVELS, STRONG_LEVELS, codec_for
-from app.sitecheck.limits import SiteLimits
-from app.sitecheck.plan import IDENTITY, PlanOptions, SitePlan, plan_site
+from app.sitecheck.candidates import FAST_LEVELS, STRONG_LEVELS, ZSTD_STRONG, codec_for
+from app.sitecheck.plan import PlanOptions, SitePlan, plan_site
 from app.sitecheck.site_files import Site, SiteFile
 from app.tinysite import ASSETS, PAGES
 
@@ -80,7 +79,7 @@ def site_corpus() -> Site:
     for asset in (SITE_PACKAGES / "fastapi_offline" / "static").iterdir():
         if not asset.name.startswith("redoc"):  # ReDoc is not Swagger UI
             files[f"swagger/{asset.name}"] = asset.read_bytes()
-    for doc in sorted((REPO / "docs").glob("*.md")) + [REPO / "README.md"]:
+    for doc in [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]:
         files[f"docs/{doc.stem}.html"] = _rendered_markdown(doc.read_text()).encode()
     sources = sorted((REPO / "app").rglob("*.py")) + sorted((REPO / "tests").rglob("*.py"))
     libraries = [
@@ -131,7 +130,9 @@ def timed_plan(site: Site, options: PlanOptions, budget: float) -> tuple[SitePla
 def _exhaustive_codecs() -> list[tuple[str, Callable[[bytes], bytes]]]:
     ways: list[tuple[str, Callable[[bytes], bytes]]] = []
     ways += [(f"brotli {q}", lambda d, q=q: brotli.compress(d, quality=q)) for q in range(12)]
-    ways += [(f"gzip {level}", lambda d, n=level: gzip.compress(d, n, mtime=0)) for level in range(1, 10)]
+    ways += [
+        (f"gzip {level}", lambda d, n=level: gzip.compress(d, n, mtime=0)) for level in range(1, 10)
+    ]
     ways += [
         (f"zstd {level}", lambda d, n=level: zstandard.ZstdCompressor(level=n).compress(d))
         for level in range(1, 23)
@@ -165,7 +166,8 @@ def tiny_site() -> Site:
     )
     return Site(
         tuple(
-            SiteFile(f"pages/{i:04d}.html", page.format(i=i).encode()[:1536]) for i in range(TINY_FILES)
+            SiteFile(f"pages/{i:04d}.html", page.format(i=i).encode()[:1536])
+            for i in range(TINY_FILES)
         )
     )
 
@@ -174,7 +176,7 @@ def in_process_seconds(site: Site) -> float:
     """CPU seconds of the plan's fast and strong candidates measured here, without forks."""
     started = time.process_time()
     for file in site.files:
-        for candidate in (*FAST_LEVELS, *STRONG_LEVELS):
+        for candidate in (*FAST_LEVELS, *STRONG_LEVELS, ZSTD_STRONG):
             runs = 3 if candidate in FAST_LEVELS else 1
             for _ in range(runs):
                 measure(codec_for(candidate, None), candidate.level, file.data)
@@ -182,9 +184,11 @@ def in_process_seconds(site: Site) -> float:
 
 
 def _spread(values: list[float], unit: str = "s") -> str:
-    return (
-        f"{statistics.median(values):.2f} {unit} ({min(values):.2f}-{max(values):.2f})"
-    )
+    return f"{statistics.median(values):.2f} {unit} ({min(values):.2f}-{max(values):.2f})"
+
+
+def _under(size: int, baseline: int) -> str:
+    return f"{100 * (1 - size / baseline):.1f}% under typical"
 
 
 def run() -> str:
@@ -198,16 +202,19 @@ def run() -> str:
     statics = {p.totals.static for p, _, _ in runs}
     cuts_by_pass: dict[str, int] = {}
     for cut in plan.cuts:
-        kind = "zopfli" if cut.candidate == "zopfli" else "fast or strong levels"
+        kind = cut.candidate if cut.candidate in ("zopfli", "zstd 19") else "fast or strong levels"
         cuts_by_pass[kind] = cuts_by_pass.get(kind, 0) + 1
     child_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     self_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     best, exhaustive_cpu, wins = exhaustive_best(site, plan)
     totals = plan.totals
+    strong_cut = sum(1 for cut in plan.cuts if cut.candidate == "brotli 11")
     unplanned = sum(1 for f in plan.files if f.skipped and f.skipped.startswith("not measured"))
 
     tiny = tiny_site()
-    tiny_runs = [timed_plan(tiny, PlanOptions(zopfli=False), BUDGET_SECONDS) for _ in range(TINY_RUNS)]
+    tiny_runs = [
+        timed_plan(tiny, PlanOptions(zopfli=False), BUDGET_SECONDS) for _ in range(TINY_RUNS)
+    ]
     tiny_walls = [wall for _, wall, _ in tiny_runs]
     tiny_cpus = [cpu for _, _, cpu in tiny_runs]
     direct = in_process_seconds(tiny)
@@ -218,21 +225,59 @@ def run() -> str:
         ["plan wall time, 2 workers", f"{_spread(walls)} of {BUDGET_SECONDS:g} s; {RUNS} runs"],
         ["plan CPU time (parent + children)", _spread(cpus)],
         ["files not planned", f"{unplanned}"],
+        ["files whose brotli 11 was cut (first run)", f"{strong_cut}"],
         ["cuts (first run)", ", ".join(f"{k}: {v}" for k, v in cuts_by_pass.items()) or "none"],
-        ["passes (first run)", ", ".join(f"{p.name} {p.elapsed_ms / 1000:.1f} s" for p in plan.passes)],
-        ["static plan total", f"{totals.static:,} bytes (the same in every run: {len(statics) == 1})"],
-        ["exhaustive best total", f"{best:,} bytes; plan ÷ best = {totals.static / best:.4f} (bound {EXHAUSTIVE_BOUND})"],
-        ["exhaustive CPU time, one process", f"{exhaustive_cpu:.1f} s ({exhaustive_cpu / statistics.median(cpus):.1f} x the plan's)"],
-        ["exhaustive winners", ", ".join(f"{k}: {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1]))],
+        [
+            "passes (first run)",
+            ", ".join(f"{p.name} {p.elapsed_ms / 1000:.1f} s" for p in plan.passes),
+        ],
+        [
+            "static plan total",
+            f"{totals.static:,} bytes (the same in every run: {len(statics) == 1})",
+        ],
+        [
+            "exhaustive best total",
+            f"{best:,} bytes; plan ÷ best = {totals.static / best:.4f} (bound {EXHAUSTIVE_BOUND})",
+        ],
+        [
+            "exhaustive CPU time, one process",
+            f"{exhaustive_cpu:.1f} s ({exhaustive_cpu / statistics.median(cpus):.1f} x the plan's)",
+        ],
+        [
+            "exhaustive winners",
+            ", ".join(f"{k}: {v}" for k, v in sorted(wins.items(), key=lambda kv: -kv[1])),
+        ],
         ["as it is", f"{totals.identity:,} bytes"],
         ["typical server default", f"{totals.typical_server:,} bytes"],
-        ["dynamic plan", f"{totals.dynamic:,} bytes ({100 * (1 - totals.dynamic / totals.typical_server):.1f}% under typical)"],
-        ["static plan", f"{totals.static:,} bytes ({100 * (1 - totals.static / totals.typical_server):.1f}% under typical)"],
-        ["peak memory", f"largest child {child_peak_mib:.0f} MiB, parent {self_peak_mib:.0f} MiB (max RSS)"],
-        [f"{TINY_FILES:,} tiny files: plan wall", f"{_spread([w * 1000 / TINY_FILES for w in tiny_walls], 'ms')} a file; cuts {tiny_cuts}"],
-        [f"{TINY_FILES:,} tiny files: plan CPU", f"{_spread([c * 1000 / TINY_FILES for c in tiny_cpus], 'ms')} a file"],
-        [f"{TINY_FILES:,} tiny files: same candidates in-process", f"{direct * 1000 / TINY_FILES:.2f} ms a file (no forks)"],
-        ["per-file overhead (forks, framing)", f"{(statistics.median(tiny_cpus) - direct) * 1000 / TINY_FILES:.2f} ms CPU a file"],
+        [
+            "dynamic plan",
+            f"{totals.dynamic:,} bytes ({_under(totals.dynamic, totals.typical_server)})",
+        ],
+        [
+            "static plan",
+            f"{totals.static:,} bytes ({_under(totals.static, totals.typical_server)})",
+        ],
+        [
+            "peak memory",
+            f"largest child {child_peak_mib:.0f} MiB, parent {self_peak_mib:.0f} MiB (max RSS)",
+        ],
+        [
+            f"{TINY_FILES:,} tiny files: plan wall",
+            f"{_spread([w * 1000 / TINY_FILES for w in tiny_walls], 'ms')} a file; "
+            f"cuts {tiny_cuts}",
+        ],
+        [
+            f"{TINY_FILES:,} tiny files: plan CPU",
+            f"{_spread([c * 1000 / TINY_FILES for c in tiny_cpus], 'ms')} a file",
+        ],
+        [
+            f"{TINY_FILES:,} tiny files: same candidates in-process",
+            f"{direct * 1000 / TINY_FILES:.2f} ms a file (no forks)",
+        ],
+        [
+            "per-file overhead (forks, framing)",
+            f"{(statistics.median(tiny_cpus) - direct) * 1000 / TINY_FILES:.2f} ms CPU a file",
+        ],
     ]
     verdict = "holds" if totals.static <= EXHAUSTIVE_BOUND * best else "MISSED"
     return "\n".join(
@@ -249,5 +294,6 @@ def run() -> str:
 if __name__ == "__main__":
     import sys
 
-    sys.path[:0] = [str(Path(__file__).resolve().parent.parent / "tests")]
+    ROOT = Path(__file__).resolve().parent.parent
+    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
     print(run())
