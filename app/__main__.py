@@ -1,6 +1,6 @@
 """The CLI on the same engine: `python -m app FILE [--dictionary FILE] [--codecs SPEC] [--json]
 [--budget SECONDS] [--speeds MBITS]`, and `python -m app site PATH ...`, the site check
-(app/site_cli.py).
+(app/sitecheck/cli.py).
 
 Prints an aligned table sorted by size, then the time to deliver at each link speed (or the
 API's JSON with --json) on stdout, and a progress bar on stderr while jobs run. With
@@ -171,9 +171,9 @@ def link_speeds_arg(text: str) -> tuple[float, ...]:
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["site"]:
-        # `python -m app site PATH`: the site check (app/site_cli.py). A file named "site" is
+        # `python -m app site PATH`: the site check (app/sitecheck/cli.py). A file named "site" is
         # still benchmarked as ./site.
-        from app.site_cli import main as site_main
+        from app.sitecheck.cli import main as site_main
 
         return site_main(arguments[1:])
     parser = argparse.ArgumentParser(

@@ -24,11 +24,12 @@ from app.sitecheck.measurement import (
 )
 
 # A fork and the child's first touches of the parent's pages cost tens of milliseconds under
-# load (1,000 tiny files: 6.3 s of CPU in batches of 64 files, 5.4 s in one batch a pass);
-# a batch stopped at the deadline loses at most this much, and the children's own admission
-# check (app/sitecheck/measurement.py) makes that rare.
-BATCH_SECONDS = 1.0
-BATCH_FILES = 256
+# load (1,000 tiny files: 6.3 s of CPU in batches of 64 files, 5.4 s in one batch a pass), yet
+# too few batches leave a worker idle at the end of a pass (the bench's site, fast levels: 5
+# batches of 1 s took as long on 2 workers as 19 of 0.25 s). A batch stopped at the deadline
+# loses at most this much, and the children's own admission check makes that rare.
+BATCH_SECONDS = 0.5
+BATCH_FILES = 128
 
 ProgressCallback = Callable[[str, int, int], None]
 
