@@ -63,9 +63,9 @@ def _rendered_markdown(text: str) -> str:
 
 
 def _highlighted(source: str, title: str) -> str:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-    from pygments.lexers import PythonLexer
+    from pygments import highlight  # type: ignore[import-untyped]
+    from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
+    from pygments.lexers import PythonLexer  # type: ignore[import-untyped]
 
     body = highlight(source, PythonLexer(), HtmlFormatter())
     return (
@@ -93,7 +93,7 @@ def site_corpus() -> Site:
         name = source.relative_to(base).with_suffix(".html").as_posix()
         files[f"source/{name}"] = _highlighted(source.read_text(), name).encode()
     from pygments.formatters import HtmlFormatter
-    from pygments.styles import get_all_styles
+    from pygments.styles import get_all_styles  # type: ignore[import-untyped]
 
     for style in sorted(get_all_styles()):
         files[f"css/{style}.css"] = HtmlFormatter(style=style).get_style_defs(".highlight").encode()
@@ -128,18 +128,24 @@ def timed_plan(site: Site, options: PlanOptions, budget: float) -> tuple[SitePla
     return plan, wall, (_self_cpu() - cpu) + (_children_cpu() - children)
 
 
+def _brotli(quality: int) -> Callable[[bytes], bytes]:
+    return lambda data: brotli.compress(data, quality=quality)
+
+
+def _gzip(level: int) -> Callable[[bytes], bytes]:
+    return lambda data: gzip.compress(data, level, mtime=0)
+
+
+def _zstd(level: int) -> Callable[[bytes], bytes]:
+    return lambda data: zstandard.ZstdCompressor(level=level).compress(data)
+
+
 def _exhaustive_codecs() -> list[tuple[str, Callable[[bytes], bytes]]]:
-    ways: list[tuple[str, Callable[[bytes], bytes]]] = []
-    ways += [(f"brotli {q}", lambda d, q=q: brotli.compress(d, quality=q)) for q in range(12)]
-    ways += [
-        (f"gzip {level}", lambda d, n=level: gzip.compress(d, n, mtime=0)) for level in range(1, 10)
-    ]
-    ways += [
-        (f"zstd {level}", lambda d, n=level: zstandard.ZstdCompressor(level=n).compress(d))
-        for level in range(1, 23)
-    ]
+    ways = [(f"brotli {quality}", _brotli(quality)) for quality in range(12)]
+    ways += [(f"gzip {level}", _gzip(level)) for level in range(1, 10)]
+    ways += [(f"zstd {level}", _zstd(level)) for level in range(1, 23)]
     if zopfli_available():
-        ways.append(("zopfli", lambda d: zopfli_body("gzip", d)))
+        ways.append(("zopfli", lambda data: zopfli_body("gzip", data)))
     return ways
 
 

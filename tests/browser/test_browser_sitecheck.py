@@ -12,7 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +105,10 @@ def test_a_folder_is_planned_with_progress_chart_table_and_download(
     saved = tmp_path / "variants.zip"
     download_info.value.save_as(saved)
     originals = {name.removeprefix("site/"): data for name, data in sample_site()}
-    decoders = {"br": brotli.decompress, "gz": gzip.decompress}
+    decoders: dict[str, Callable[[bytes], bytes]] = {
+        "br": brotli.decompress,
+        "gz": gzip.decompress,
+    }
     decoders["zst"] = zstandard.ZstdDecompressor().decompress
     with zipfile.ZipFile(saved) as archive:
         assert "index.html.br" in archive.namelist()

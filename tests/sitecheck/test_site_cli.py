@@ -6,6 +6,7 @@ import gzip
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import brotli
@@ -64,7 +65,10 @@ def test_write_puts_verified_variants_beside_the_files(folder: Path) -> None:
     assert done.returncode == 0, done.stderr
     written = {p.relative_to(folder) for p in folder.rglob("*")} - before
     assert written
-    decoders = {".br": brotli.decompress, ".gz": gzip.decompress}
+    decoders: dict[str, Callable[[bytes], bytes]] = {
+        ".br": brotli.decompress,
+        ".gz": gzip.decompress,
+    }
     decoders[".zst"] = zstandard.ZstdDecompressor().decompress
     for relative in written:
         original = folder / relative.with_suffix("")
