@@ -8,10 +8,12 @@ import io
 import zipfile
 
 import brotli
+import httpx
 import pytest
 import zstandard
 from fastapi.testclient import TestClient
 from lambda_events import FakeLambdaContext, invoke
+from loopback_server import LoopbackServer
 from site_archives import MULTIPART, multipart_body, sample_site, tar_bytes, zip_bytes
 
 GATEWAYS = ("apigw-rest-v1", "apigw-http-v2")
@@ -210,3 +212,24 @@ def test_raw_archive_body(client: TestClient) -> None:
     )
     assert response.status_code == 200
     check_report(response.json(), originals())
+
+
+def test_plan_and_variants_over_uvicorn(server: LoopbackServer) -> None:
+    """The real server: uvicorn on loopback, python-multipart parsing a streamed body."""
+    body = multipart_body(("file", "site.tar.bz2", tar_bytes(sample_site(), "bz2")))
+    headers = {"content-type": MULTIPART}
+    with httpx.Client(base_url=server.base_url, timeout=60) as http:
+        plan = http.post("/site", content=body, headers=headers)
+        variants = http.post("/site/precompressed", content=body, headers=headers)
+        refused = http.post(
+            "/site",
+            content=multipart_body(("file", "a.tar", tar_bytes([("../x", b"1")]))),
+            headers=headers,
+        )
+    assert plan.status_code == 200
+    check_report(plan.json(), originals())
+    assert variants.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(variants.content)) as archive:
+        assert "index.html.br" in archive.namelist()
+    assert refused.status_code == 422
+    assert refused.json()["type"] == "/problems/unsafe-path"
