@@ -4,13 +4,15 @@
   file of a site stays within the sizes whose working memory the engine's estimates were
   measured at (app/compression/registry.py), and brotli 11 on it (about 5 s on one vCPU) fits
   the shared 25 s budget with room for the rest.
-- MAX_TOTAL_BYTES, 32 MiB unpacked: the plan measures about 6 MB of text a second on two
-  workers (bench/bench_sitecheck.py); 32 MiB is what 25 s can still mostly plan, and what is
-  held in memory at once (the files, their previous release and the kept variants, under
-  100 MB) sits well inside the 256 MB memory budget beside two workers.
-- MAX_ENTRIES, 10,000: a file costs about a millisecond of framing and measuring even when
-  empty (bench/bench_sitecheck.py, 1,000 tiny files), so 10,000 leave most of the budget for
-  real work; the cap stops an archive of 100,000 empty entries after 10,001 headers.
+- MAX_TOTAL_BYTES, 32 MiB unpacked: the plan needs about 2 CPU-seconds a MB of text
+  (bench/bench_sitecheck.py), so 25 s on two workers plan about 25 MB; past that, files are
+  cut and listed rather than the site refused, up to this cap. Held in memory with its
+  variants: at the caps the parent peaked at 115 MiB and the largest child at 132 MiB
+  (bench/bench_sitecheck_memory.py), well inside the function's 3,538 MB.
+- MAX_ENTRIES, 10,000: a file costs about 2.7 ms of CPU in forks and framing beyond its
+  measuring (1,000 tiny files, bench/bench_sitecheck.py), so 10,000 cost 27 CPU-seconds, about
+  half of what 25 s on two workers give; the cap stops an archive of 100,000 empty entries
+  after 10,001 headers.
 - MAX_PATH_CHARS, 1,024: longer than any real site's path, short of PATH_MAX (4,096).
 
 A compressed upload of 4 MiB can unpack to far more: each cap is counted while reading, never
