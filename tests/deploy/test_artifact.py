@@ -203,4 +203,4 @@ def test_a_deploy_with_another_upload_limit_compresses_its_changed_pages_at_impo
     found = probe_encoded_bodies(artifact, {"MAX_UPLOAD_BYTES": "1048576"})
     assert found["misses"] > 0
     assert found["hits"] > 0
-    assert found["hits"] + found["misses"] == 37
+    assert found["hits"] + found["misses"] == 46
