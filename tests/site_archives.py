@@ -47,11 +47,17 @@ def sample_site() -> list[Member]:
 
 
 def tar_bytes(
-    members: Iterable[Member | tarfile.TarInfo], compression: str | None = None, **kwargs: object
+    members: Iterable[Member | tarfile.TarInfo],
+    compression: str | None = None,
+    *,
+    tar_format: int = tarfile.PAX_FORMAT,
 ) -> bytes:
-    """A tar of `members` ((name, bytes) or ready TarInfo), optionally gz/xz/bz2/zst-compressed."""
+    """A tar of `members` ((name, bytes) or ready TarInfo), optionally gz/xz/bz2/zst-compressed.
+    Names are written as UTF-8, a lone surrogate as the raw byte it stands for."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", **kwargs) as archive:  # type: ignore[call-overload]
+    with tarfile.open(
+        fileobj=buffer, mode="w", format=tar_format, encoding="utf-8", errors="surrogateescape"
+    ) as archive:
         for member in members:
             if isinstance(member, tarfile.TarInfo):
                 archive.addfile(member)

@@ -227,7 +227,8 @@ class _CountingStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    # typeshed types the buffer as WriteableBuffer; io only ever passes these two.
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]  # see above
         wanted = min(len(buffer), READ_CHUNK)
         try:
             piece = self._source.read(wanted)

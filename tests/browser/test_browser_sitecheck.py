@@ -45,8 +45,8 @@ class Opened:
 
 def opened(browser: Browser, door: Door, javascript: bool) -> Iterator[Opened]:
     context = browser.new_context(accept_downloads=True, java_script_enabled=javascript)
-    visit = Opened(context, None, watch(context, door))  # type: ignore[arg-type]
-    visit.page = context.new_page()
+    watched = watch(context, door)  # before the first page loads
+    visit = Opened(context, context.new_page(), watched)
     yield visit
     assert visit.watch.problems(context) == []
     context.close()

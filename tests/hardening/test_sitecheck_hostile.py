@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from site_archives import (
@@ -90,11 +91,18 @@ def sealed(
     assert not scratch.exists()
 
 
-def post_site(client: TestClient, *parts: tuple[str, str | None, bytes], path: str = "/site"):  # type: ignore[no-untyped-def]
-    return client.post(path, content=multipart_body(*parts), headers={"content-type": MULTIPART})
+def post_site(
+    client: TestClient, *parts: tuple[str, str | None, bytes], path: str = "/site"
+) -> httpx.Response:
+    response: httpx.Response = client.post(
+        path, content=multipart_body(*parts), headers={"content-type": MULTIPART}
+    )
+    return response
 
 
-def assert_problem(response, status: int, slug: str, limit: int | None = None) -> None:  # type: ignore[no-untyped-def]
+def assert_problem(
+    response: httpx.Response, status: int, slug: str, limit: int | None = None
+) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -150,12 +158,7 @@ def _zip_symlink() -> bytes:
 
 
 def _non_utf8_tar() -> bytes:
-    return tar_bytes(
-        [("\udcff-name.html", b"<p>hi" * 300)],
-        encoding="utf-8",
-        errors="surrogateescape",
-        format=tarfile.USTAR_FORMAT,
-    )
+    return tar_bytes([("\udcff-name.html", b"<p>hi" * 300)], tar_format=tarfile.USTAR_FORMAT)
 
 
 def _many_empty_entries() -> bytes:
