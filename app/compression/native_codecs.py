@@ -22,7 +22,7 @@ import importlib
 from functools import cache
 from types import ModuleType
 
-from app.compression.codec import MiB, Codec
+from app.compression.codec import Codec, MiB
 
 
 @cache

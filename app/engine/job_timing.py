@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from app.compression.codec import Codec
 
@@ -169,7 +170,9 @@ def measure(codec: Codec, level: int, data: bytes, *, repeat: bool = False) -> J
     )
 
 
-def speeds_tie(fastest_ms: float, median_ms: float, other_fastest_ms: float, other_median_ms: float) -> bool:
+def speeds_tie(
+    fastest_ms: float, median_ms: float, other_fastest_ms: float, other_median_ms: float
+) -> bool:
     """Whether two timings of a phase are equal within the noise of their own runs.
 
     Each timing spans its fastest run to its median run; they tie when the spans overlap, that
@@ -179,3 +182,23 @@ def speeds_tie(fastest_ms: float, median_ms: float, other_fastest_ms: float, oth
     point, and ties only an equal time.
     """
     return fastest_ms <= other_median_ms and other_fastest_ms <= median_ms
+
+
+Phase = Literal["compress", "decompress"]
+
+
+def phase_ties(result: JobResult, other: JobResult, phase: Phase) -> bool:
+    """`speeds_tie` for one phase of two results."""
+    if phase == "compress":
+        return speeds_tie(
+            result.compress_ms,
+            result.compress_ms_median,
+            other.compress_ms,
+            other.compress_ms_median,
+        )
+    return speeds_tie(
+        result.decompress_ms,
+        result.decompress_ms_median,
+        other.decompress_ms,
+        other.decompress_ms_median,
+    )

@@ -48,11 +48,14 @@ def test_tied_agrees_with_speeds_tie_on_every_pair(page: Page) -> None:
     for a, b, expected in PAIRS:
         assert speeds_tie(*a, *b) is expected
         for x, y in ((a, b), (b, a)):
-            rows = [{"compress_ms": x[0], "compress_ms_median": x[1]},
-                    {"compress_ms": y[0], "compress_ms_median": y[1]}]
-            assert page.evaluate(
-                "([x, y]) => window.CompressTestDom.tied(x, y, 'compress')", rows
-            ) is expected, (x, y)
+            rows = [
+                {"compress_ms": x[0], "compress_ms_median": x[1]},
+                {"compress_ms": y[0], "compress_ms_median": y[1]},
+            ]
+            assert (
+                page.evaluate("([x, y]) => window.CompressTestDom.tied(x, y, 'compress')", rows)
+                is expected
+            ), (x, y)
 
 
 def test_the_table_marks_speeds_tied_with_the_row_above(page: Page) -> None:
@@ -62,7 +65,9 @@ def test_the_table_marks_speeds_tied_with_the_row_above(page: Page) -> None:
     # Sorted by compress speed, fastest first: lz4, snappy, brotli, zstd. snappy ties lz4 above
     # it; brotli (1.3 to 1.6 ms) ties snappy (1.2 to 1.5 ms); zstd (2.0) ties none.
     page.click("#results-table th[data-key=compress_mbps] button")
-    order = page.eval_on_selector_all("#results-table tbody tr", "rs => rs.map(r => r.cells[0].textContent)")
+    order = page.eval_on_selector_all(
+        "#results-table tbody tr", "rs => rs.map(r => r.cells[0].textContent)"
+    )
     assert order == ["lz4", "snappy", "brotli", "zstd"]
     assert tied_cells(page) == {("snappy", "compress_mbps"), ("brotli", "compress_mbps")}
 
@@ -74,8 +79,9 @@ def test_the_chart_marks_a_front_point_that_is_there_by_noise(page: Page) -> Non
     assert label == "≈ lz4 1"
     # Every point has its noise bar, from its median run's speed to its fastest's.
     bars = page.eval_on_selector_all(
-        "#chart .point", "gs => gs.map(g => { const l = g.querySelector('line.noise'); "
-        "return [g.dataset.codec, +l.getAttribute('x1'), +l.getAttribute('x2')]; })"
+        "#chart .point",
+        "gs => gs.map(g => { const l = g.querySelector('line.noise'); "
+        "return [g.dataset.codec, +l.getAttribute('x1'), +l.getAttribute('x2')]; })",
     )
     assert len(bars) == 4
     assert all(x1 < x2 for _, x1, x2 in bars)

@@ -149,7 +149,7 @@ def test_an_empty_file_gets_a_real_answer(
     assert response.status_code == 200
     report = json.loads(response.text)  # strict JSON: no NaN or Infinity anywhere
     assert report["input"]["size"] == 0
-    assert len(report["results"]) == sum(len(c.spread) for c in CODECS.values())
+    assert len(report["results"]) == sum(len(c.default_run_levels) for c in CODECS.values())
     assert {r["ratio"] for r in report["results"]} == {0.0}
     assert {r["saving"] for r in report["results"]} == {None}
 
@@ -561,6 +561,10 @@ def test_openapi_documents_the_report_and_the_ratio() -> None:
     }
     assert "20 ms" in result["repeats"]["description"]
     assert "decompress_repeats" in components["ResultModel"]["required"]
+    for median in ("compress_ms_median", "decompress_ms_median"):
+        assert median in components["ResultModel"]["required"]
+        assert result[median]["type"] == "number"
+    assert "noise" in result["compress_ms_median"]["description"]
     operation = schema["paths"]["/compress"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
