@@ -2,8 +2,8 @@
 
 Usage: python3.13 -I -S artifact_runner.py ARTIFACT_DIR < events.json
 Prints one JSON line last: the results, the seconds (wall and CPU) spent importing handler and
-serving the first event, the wall seconds of every event, and which imported modules came from outside the artifact and the
-standard library.
+serving the first event, the wall seconds of every event, and which imported modules came from
+outside the artifact and the standard library.
 Standard library only, like the Lambda runtime's own bootstrap.
 """
 
