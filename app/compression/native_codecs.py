@@ -81,10 +81,11 @@ def _libdeflate_decompress(data: bytes) -> bytes:
 
 # Working memory, fitted as for the registry's codecs: the growth of VmHWM beyond the output in
 # a fresh process compressing Python source once (bench/bench_codec_memory.py prints these
-# beside the estimates). lz4 and snappy: 0.5 MB at 1 MiB, 1.2 MB at 4 MiB, 2.5 MB at 8 MiB
-# (the bound-sized output buffer, of which the written part is touched, and a 16-64 KiB hash
-# table). libdeflate 1-9: at most 0.3 MB at any size; 10-12 (near-optimal parsing, its match
-# cache and binary trees): 1.5 MB at 64 KiB, 3.9 MB at 1 MiB, 4.8 MB at 4 MiB, 5.7 MB at 8 MiB.
+# beside the estimates; largest of three processes). lz4 and snappy: 0.3 MB at 1 MiB, 1.4 MB at
+# 4 MiB, 2.7 MB at 8 MiB (the bound-sized output buffer, of which the written part is touched,
+# and a 16-64 KiB hash table). libdeflate: its bytearray output and the bytes() copy live at
+# once, 1.0 MB at 4 MiB and 1.9 MB at 8 MiB for levels 1-9; 10-12 add near-optimal parsing's
+# match cache and binary trees: 1.1 MB at 64 KiB, 3.3 MB at 1 MiB, 4.9 MB at 4 and 8 MiB.
 
 
 def _lz4_snappy_memory(level: int, size: int) -> int:
@@ -92,9 +93,7 @@ def _lz4_snappy_memory(level: int, size: int) -> int:
 
 
 def _libdeflate_memory(level: int, size: int) -> int:
-    if level <= 9:
-        return MiB // 2
-    return 4 * MiB + size // 4
+    return (MiB // 2 if level <= 9 else 4 * MiB) + size // 2
 
 
 LZ4 = Codec(
