@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import time
 from collections.abc import Coroutine
@@ -543,3 +544,43 @@ def test_openapi_documents_the_report_and_the_ratio() -> None:
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CompressReport"
     }
+
+
+def test_lz4_snappy_and_libdeflate_through_the_api(client: TestClient) -> None:
+    """The new codecs' report rows and downloads: sizes exact, medians beside the fastest."""
+    response = client.post(
+        "/compress",
+        params={"codecs": "lz4:1,lz4:12,snappy,libdeflate:1,libdeflate:12"},
+        files={"file": ("lib.py", TEXT)},
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert sorted((r["codec"], r["level"], r["size"]) for r in results) == sorted(
+        (name, level, len(CODECS[name].compress(TEXT, level)))
+        for name, level in [
+            ("lz4", 1),
+            ("lz4", 12),
+            ("snappy", 1),
+            ("libdeflate", 1),
+            ("libdeflate", 12),
+        ]
+    )
+    for r in results:
+        assert r["verified"] is True
+        assert r["compress_ms_median"] >= r["compress_ms"] > 0
+        assert r["decompress_ms_median"] >= r["decompress_ms"] > 0
+    for codec, level, media_type, extension in [
+        ("lz4", 9, "application/octet-stream", ".lz4"),
+        ("snappy", 1, "application/octet-stream", ".snappy"),
+        ("libdeflate", 12, "application/gzip", ".gz"),
+    ]:
+        download = client.post(
+            f"/compress/{codec}", params={"level": level}, files={"file": ("lib.py", TEXT)}
+        )
+        assert download.status_code == 200
+        assert download.headers["content-type"] == media_type
+        assert (
+            download.headers["content-disposition"] == f'attachment; filename="lib.py{extension}"'
+        )
+        assert CODECS[codec].decompress(download.content) == TEXT
+    assert gzip.decompress(download.content) == TEXT  # libdeflate's gzip, read by Python's
