@@ -47,6 +47,8 @@ def create_app() -> App:
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(CORSMiddleware, allow_origin=settings.cors_allow_origin)
     app.add_middleware(RequestLogMiddleware)
+    if settings.routes_at_import:  # SnapStart or provisioned concurrency: no request waits
+        app.include_deferred()
     return app
 
 

@@ -8,6 +8,7 @@ first API request must find every route.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -74,3 +75,25 @@ def test_the_schema_asked_for_without_a_request_lists_every_route() -> None:
     assert done.returncode == 0, done.stderr
     paths = json.loads(done.stdout.splitlines()[-1])
     assert {"/compress", "/compress/{codec}", "/health", "/echo"} <= set(paths)
+
+
+def test_an_init_ahead_of_requests_includes_the_routers_at_import() -> None:
+    """SnapStart's snapshot and provisioned concurrency's init carry the routers: no request
+    pays for them there."""
+    for initialization, included in (
+        ("snap-start", True),
+        ("provisioned-concurrency", True),
+        ("on-demand", False),
+    ):
+        script = (
+            "import sys; from app import app; "
+            "print(app.deferred_included, 'pydantic.v1' in sys.modules)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": initialization},
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split()[-2:] == [str(included), str(included)], initialization
