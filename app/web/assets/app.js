@@ -34,10 +34,17 @@
     build(document.createElementNS("http://www.w3.org/2000/svg", tag), attributes, children);
 
   const grouped = (n) => n.toLocaleString("en");
+  const labelOf = (r) => `${r.codec} ${r.level}`;
   // Three significant figures at most, as the server's page writes them: 1,234 56.7 8.90 0.12
   const speed = (v) => (v >= 100 ? grouped(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 2));
+  // Two results' speeds in a phase ("compress" or "decompress") are equal within the noise of
+  // their own runs when each one's fastest run is no slower than the other's median run: their
+  // spans [fastest, median] overlap. The server's rule too (app/engine/job_timing.py).
+  const tied = (a, b, phase) =>
+    a[`${phase}_ms`] <= b[`${phase}_ms_median`] && b[`${phase}_ms`] <= a[`${phase}_ms_median`];
+  const TIE = "≈";
   // charts.js builds its elements with these same helpers (it runs after this script).
-  window.CompressTestDom = { make, svg, grouped, speed };
+  window.CompressTestDom = { make, svg, grouped, speed, tied, TIE };
   // [key, heading, text of a value, the order the first click sorts in (1 ascending)]
   const COLUMNS = [
     ["codec", "codec", String, 1],
@@ -132,7 +139,9 @@
         `, ${grouped(dictionary.size)} bytes; their sizes include dcz's 40-byte header.`));
     }
     if (report.results.length) {
-      parts.push(sortableTable(report.results, input));
+      parts.push(sortableTable(report.results, input), make("p", { class: "note" },
+        `${TIE}: as fast as the row above within the noise of their own runs (each one's ` +
+        "fastest run no slower than the other's median run)."));
       if (drawing) {
         parts.push(drawing.sizeSpeedChart(report.results), drawing.deliverySection(report));
       }
@@ -173,16 +182,27 @@
         if (columnKey !== key) th.removeAttribute("aria-sort");
         else th.setAttribute("aria-sort", direction > 0 ? "ascending" : "descending");
       });
-      body.replaceChildren(...sorted.map((row) => tableRow(row, input)));
+      body.replaceChildren(...sorted.map((row, i) => tableRow(row, input, sorted[i - 1])));
     };
     render();
     const head = make("thead", {}, make("tr", {}, ...headings, make("th", {}, "download")));
     return make("div", { class: "scroll" }, make("table", { id: "results-table" }, head, body));
   };
 
-  const tableRow = (row, input) => {
-    const cells = COLUMNS.map(([key, , text]) =>
-      make("td", { "data-key": key, "data-value": String(row[key]) }, text(row[key])));
+  // A speed equal to the row above's within the noise of their runs is marked ≈ (`tied`).
+  const SPEED_PHASES = { compress_mbps: "compress", decompress_mbps: "decompress" };
+  const tableRow = (row, input, above) => {
+    const cells = COLUMNS.map(([key, , text]) => {
+      const phase = SPEED_PHASES[key];
+      const cell = make("td", { "data-key": key, "data-value": String(row[key]) });
+      if (phase && above && tied(row, above, phase)) {
+        cell.classList.add("tie");
+        cell.title = `as fast as the row above (${labelOf(above)}) within the noise of their runs`;
+        cell.append(make("span", { class: "tie-mark" }, TIE + " "));
+      }
+      cell.append(text(row[key]));
+      return cell;
+    });
     const button = make("button", { type: "button" }, "download");
     button.addEventListener("click", () => download(row, input, button));
     return make("tr", {}, ...cells, make("td", {}, button));
