@@ -21,6 +21,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from app.aws.gateway_template import parameter_default
+from app.aws.gateway_throttle import (
+    Throttle,
+    Throttles,
+    http_route_throttles,
+    match_http_route,
+    template_parameters,
+)
 from app.aws.local_server import (
     INVOCATION_PAYLOAD_LIMIT,
     HttpRequest,
@@ -40,6 +47,8 @@ TEXT_MEDIA_TYPES = (
     "application/javascript",
 )
 HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+# API Gateway's payload quota; the HTTP API's answer over it is taken to be its 413 below.
+GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -163,10 +172,40 @@ def http_api_response(result: Any) -> HttpResponse:
     return HttpResponse(result["statusCode"], headers, body)
 
 
+class HttpApiThrottles:
+    """Every route's token bucket (RouteSettings, else DefaultRouteSettings) of the template."""
+
+    def __init__(self, routes: Mapping[str, Throttle]) -> None:
+        self.routes = routes
+        self._buckets = Throttles(routes)
+
+    def take(self, method: str, path: str) -> float | None:
+        return self._buckets.take(match_http_route(self.routes, method, path))
+
+
+def read_http_api_throttles(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> HttpApiThrottles:
+    """The HTTP API's routes and limits, with parameter `overrides` as sam deploy takes them."""
+    return HttpApiThrottles(
+        http_route_throttles(template, template_parameters(template, overrides))
+    )
+
+
 def invoke_through_http_api(
-    handler: LambdaHandler, request: HttpRequest, settings: HttpApiSettings
+    handler: LambdaHandler,
+    request: HttpRequest,
+    settings: HttpApiSettings,
+    throttles: HttpApiThrottles | None = None,
 ) -> HttpResponse:
-    """One request through `handler` as API Gateway's HTTP API and Lambda run it."""
+    """One request through `handler` as API Gateway's HTTP API and Lambda run it, its route's
+    token bucket first (with `throttles`). The HTTP API's own answers cannot be reshaped: they
+    are {"message": ...} as AWS sends them."""
+    if len(request.body) > GATEWAY_PAYLOAD_LIMIT:
+        return _gateway_error(413, "Request Entity Too Large")
+    path = urlsplit(request.target).path or "/"
+    if throttles is not None and throttles.take(request.method, path) is not None:
+        return _gateway_error(429, "Too Many Requests")
     context = LocalLambdaContext(settings.function_id, settings.memory_mb, settings.timeout_seconds)
     event = http_api_event(request, context.aws_request_id)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
