@@ -71,6 +71,9 @@ class Prices:
     logs_ingested_gb: float
     snapstart_cache_gb_second: float
     snapstart_restore_gb: float
+    waf_web_acl_month: float
+    waf_rule_month: float
+    waf_request: float
 
 
 # Read 2026-12-01 from aws.amazon.com/lambda/pricing, /api-gateway/pricing, /xray/pricing,
@@ -87,7 +90,13 @@ PRICES_US_EAST_1 = Prices(
     logs_ingested_gb=0.50,
     snapstart_cache_gb_second=0.0000015046,
     snapstart_restore_gb=0.0001397998,
+    # aws.amazon.com/waf/pricing: a web ACL, a rule, a million requests inspected.
+    waf_web_acl_month=5.00,
+    waf_rule_month=1.00,
+    waf_request=0.60 / 1e6,
 )
+# AWS bills the monthly WAF fees prorated by the hour; a month is 730 hours.
+HOURS_PER_MONTH = 730
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,7 @@ class Limits:
     buckets: tuple[Bucket, ...]
     reserved_concurrency: int
     snapstart: bool
+    per_client_limit: bool = False
 
     @property
     def memory_gb(self) -> float:
@@ -198,6 +208,17 @@ def hourly_ceiling(limits: Limits, prices: Prices = PRICES_US_EAST_1) -> list[Co
             logs_gb * prices.logs_ingested_gb,
         ),
     ]
+    if limits.per_client_limit:
+        # The web ACL inspects every request to the REST API's stage.
+        rest = limits.rest_api_requests_per_hour
+        lines += [
+            CostLine(
+                "AWS WAF web ACL and its rule",
+                "(1 + 1) monthly fees ÷ 730 h",
+                (prices.waf_web_acl_month + prices.waf_rule_month) / HOURS_PER_MONTH,
+            ),
+            CostLine("AWS WAF requests inspected", f"{rest:,}", rest * prices.waf_request),
+        ]
     if limits.snapstart:
         lines += [
             CostLine(
@@ -254,6 +275,7 @@ def limits_from_template(
         buckets=tuple(buckets),
         reserved_concurrency=int(number(function["ReservedConcurrentExecutions"])),
         snapstart=resolved(function["SnapStart"]["ApplyOn"], parameters) == "PublishedVersions",
+        per_client_limit=parameters.get("PerClientLimit") == "On",
     )
 
 

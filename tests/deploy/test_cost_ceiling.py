@@ -205,3 +205,18 @@ def test_the_docs_examples_of_other_limits_compute(template: dict[str, Any]) -> 
         overrides = dict(argument.split("=", 1) for argument in arguments.split())
         limits = limits_from_template(template, overrides)
         assert f"{total(hourly_ceiling(limits)):.2f}" == stated
+
+
+def test_the_per_client_limit_adds_wafs_fees(template: dict[str, Any]) -> None:
+    off = hourly_ceiling(limits_from_template(template))
+    on = hourly_ceiling(limits_from_template(template, {"PerClientLimit": "On"}))
+    added = {line.item: line.usd for line in on if line not in off}
+    assert added == pytest.approx(
+        {
+            # $5 a month for the web ACL and $1 for its rule, by the hour of a 730-hour month.
+            "AWS WAF web ACL and its rule": 6.00 / 730,
+            # Every request to the REST API's stage is inspected, $0.60 a million.
+            "AWS WAF requests inspected": REST_HOUR * 0.60e-6,
+        },
+        rel=1e-12,
+    )
