@@ -81,7 +81,24 @@ def stage_route(typed_path: str, stage: str) -> str | None:
     return None
 
 
-def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str) -> dict[str, Any]:
+def path_parameters(resource: str, path: str) -> dict[str, str] | None:
+    """What API Gateway puts in `pathParameters` for `path` served by `resource`: each
+    {name} segment's value, a greedy {name+} the rest of the path; None when there are none."""
+    parameters: dict[str, str] = {}
+    segments = [s for s in path.split("/") if s]
+    for index, segment in enumerate(s for s in resource.split("/") if s):
+        if segment.startswith("{") and segment.endswith("+}"):
+            # The rest of the path as typed, a trailing slash included.
+            parameters[segment[1:-2]] = path.lstrip("/").split("/", index)[-1]
+            break
+        if segment.startswith("{") and segment.endswith("}"):
+            parameters[segment[1:-1]] = segments[index]
+    return parameters or None
+
+
+def rest_event(
+    request: HttpRequest, settings: RestApiSettings, request_id: str, resource: str | None = None
+) -> dict[str, Any]:
     """The API Gateway REST (payload 1.0) proxy event for `request`, whose target is what the
     client typed at the default URL: /{stage}/... (raises ValueError for a path outside it)."""
     url = urlsplit(request.target)
@@ -101,7 +118,8 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
             # API Gateway passes a text body on as UTF-8 text.
             body = request.body.decode("utf-8", errors="replace")
     now = time.time()
-    resource = "/" if path == "/" else "/{proxy+}"
+    if resource is None:
+        resource = "/" if path == "/" else "/{proxy+}"
     domain_name = _header(request.headers, "host") or "localhost"
     return {
         "resource": resource,
@@ -111,7 +129,7 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
         "multiValueHeaders": headers,
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None if path == "/" else {"proxy": path.lstrip("/")},
+        "pathParameters": path_parameters(resource, path),
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -248,13 +266,15 @@ def invoke_through_rest_api(
 
     if path is None:
         return answer("MISSING_AUTHENTICATION_TOKEN")
+    resource = None
     if gateway is not None:
         method = match_rest_method(gateway.methods, request.method, path)
         if method is None:
             return answer("MISSING_AUTHENTICATION_TOKEN")
         if gateway.throttles.take(method) is not None:
             return answer("THROTTLED")
-    event = rest_event(request, settings, request_id)
+        resource = method.resource
+    event = rest_event(request, settings, request_id, resource)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
         # Lambda refuses the invocation; the function never sees the request.
         return answer("REQUEST_TOO_LARGE")
