@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_pages import RESULTS_TIMEOUT_MS, table_rows, wait_for_table
 from chromium import SCREENSHOTS_DIR, Door, Watch, watch
 from corpora import python_source
 from dcz_reference import prepared_dcz
 from playwright.sync_api import Browser, BrowserContext, Page, Response
-from test_browser_ui import RESULTS_TIMEOUT_MS, table_rows, wait_for_table
 
 from app.compression.dictionary_codec import DCZ_SPREAD
 from app.compression.dictionary_transport import dcz_decompress

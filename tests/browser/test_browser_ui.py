@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from browser_pages import RESULTS_TIMEOUT_MS, table_rows, wait_for_table
 from chromium import SCREENSHOTS_DIR
 from corpora import python_source
 from loopback_server import LoopbackServer
@@ -26,7 +27,6 @@ from app.tinysite.precompressed import CONTENT_SECURITY_POLICY
 
 HOSTILE_NAME = "<script>alert(1)</script>.txt"
 SAMPLE = python_source(96 * 1024)
-RESULTS_TIMEOUT_MS = 60_000
 # Recorded from the first script that runs in each document, ahead of the page's own.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -105,15 +105,6 @@ def identity_of(results: list[dict[str, Any]]) -> list[tuple[str, int, int]]:
     return [(r["codec"], r["level"], r["size"]) for r in results]
 
 
-def table_rows(page: Page, selector: str) -> list[list[str]]:
-    """Each row's cells: the raw value the script keeps in data-value, else the cell's text."""
-    rows: list[list[str]] = page.eval_on_selector_all(
-        f"{selector} tr:has(td)",
-        "rows => rows.map(r => [...r.cells].map(c => c.dataset.value ?? c.innerText))",
-    )
-    return rows
-
-
 def upload(session: Session, server: LoopbackServer, name: str, data: bytes) -> None:
     page = session.page
     page.goto(server.base_url + "/")
@@ -121,10 +112,6 @@ def upload(session: Session, server: LoopbackServer, name: str, data: bytes) -> 
         "form input[type=file]", {"name": name, "mimeType": "text/plain", "buffer": data}
     )
     page.click("form button")
-
-
-def wait_for_table(page: Page) -> None:
-    page.wait_for_selector("#results-table tbody tr", timeout=RESULTS_TIMEOUT_MS)
 
 
 # --- with the script ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 import zstandard
 from fastapi.testclient import TestClient
 from lambda_events import invoke
-from test_website import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
+from site_requests import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
 
 from app.compression.dictionary_transport import available_dictionary_value, dcz_decompress
 from app.tinysite import DICTIONARY, NOT_FOUND_PAGE, PAGES, not_found_page

@@ -24,6 +24,7 @@ import pytest
 import zstandard
 from fastapi.testclient import TestClient
 from lambda_events import SHAPES, LambdaResponse, invoke
+from site_requests import PAGE_VARY, SITE_PATHS, RawResponse, raw_request
 
 from app.compression.dictionary_transport import dcz_decompress
 from app.compression.registry import CODECS
@@ -39,37 +40,7 @@ ONE_PACKET_BYTES = 1460  # 1500-byte Ethernet MTU less 40 bytes of IPv4 and TCP 
 # x-amz-apigw-id, X-Amzn-Trace-Id (about 250 bytes), with room for CloudFront's Via and X-Cache.
 GATEWAY_HEADERS_ALLOWANCE = 512
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-SITE_PATHS = ["/", "/api", "/codecs", "/about"]
 ENCODED = [coding for coding in CODINGS if coding != "identity"]
-PAGE_VARY = "Accept-Encoding, Available-Dictionary"
-
-
-class RawResponse:
-    """A response as it crossed the wire: status, header pairs (names lower-cased), raw body."""
-
-    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def header(self, name: str) -> str | None:
-        values = [v for k, v in self.headers if k == name]
-        return ", ".join(values) if values else None
-
-    def wire_size(self) -> int:
-        """Bytes of the HTTP/1.1 response: status line, header lines, blank line, body."""
-        status_line = len(f"HTTP/1.1 {self.status} OK\r\n")
-        header_lines = sum(len(f"{name}: {value}\r\n") for name, value in self.headers)
-        return status_line + header_lines + 2 + len(self.body)
-
-
-def raw_request(
-    client: TestClient, path: str, headers: dict[str, str], method: str = "GET"
-) -> RawResponse:
-    with client.stream(method, path, headers=headers) as response:
-        body = b"".join(response.iter_raw())
-        pairs = [(k.decode().lower(), v.decode()) for k, v in response.headers.raw]
-        return RawResponse(response.status_code, pairs, body)
 
 
 def from_lambda(response: LambdaResponse) -> RawResponse:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from corpora import MiB, already_gzipped, python_source
 from fastapi.testclient import TestClient
+from http_checks import BOUNDARY, MULTIPART, assert_problem, assert_still_serves, multipart_body
 from lambda_events import FakeLambdaContext, invoke
 from starlette.types import Message
 
@@ -22,8 +23,6 @@ from app.config import settings
 from app.web.routes.compress import content_disposition, download_filename
 
 LIMIT = settings.max_upload_bytes
-BOUNDARY = "----CompressTestBoundary7MA4YWxkTrZu0gW"
-MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 T = TypeVar("T")
 TEXT = python_source(20_000)
 QUICK = "gzip:1,zstd:3,brotli:4,deflate:6"
@@ -37,32 +36,6 @@ def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
         return loop.run_until_complete(coroutine)
     finally:
         loop.close()
-
-
-def multipart_body(*parts: tuple[str, str | None, bytes]) -> bytes:
-    """A multipart/form-data body as a browser frames it: (field, file name or None, content)."""
-    chunks = []
-    for field, filename, content in parts:
-        disposition = f'form-data; name="{field}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
-        if filename is not None:
-            head += "Content-Type: application/octet-stream\r\n"
-        chunks.append(head.encode() + b"\r\n" + content + b"\r\n")
-    return b"".join(chunks) + f"--{BOUNDARY}--\r\n".encode()
-
-
-def assert_still_serves(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok"}
-
-
-def assert_problem(response: httpx.Response, status: int, problem_type: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["type"]) == (status, problem_type)
-    return body
 
 
 # --- POST /compress over ASGI -------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 from corpora import python_source
 from dcz_reference import prepared_dcz
 from fastapi.testclient import TestClient
+from http_checks import MULTIPART, assert_problem, assert_still_serves, multipart_body
 from lambda_events import invoke
-from test_compress_api import MULTIPART, assert_problem, assert_still_serves, multipart_body
 
 import app.web.routes.compress as compress_route
 from app.compression.dictionary_codec import DCZ_SPREAD
