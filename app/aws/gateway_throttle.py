@@ -203,6 +203,21 @@ def _resource_match(resource: str, path: str) -> tuple[int, ...] | None:
     return tuple(score) if len(actual) == len(pattern) else None
 
 
+def path_parameters(resource: str, path: str) -> dict[str, str] | None:
+    """What API Gateway puts in `pathParameters` for `path` served by `resource`: each
+    {name} segment's value, a greedy {name+} the rest of the path; None when there are none."""
+    parameters: dict[str, str] = {}
+    segments = [s for s in path.split("/") if s]
+    for index, segment in enumerate(s for s in resource.split("/") if s):
+        if segment.startswith("{") and segment.endswith("+}"):
+            # The rest of the path as typed, a trailing slash included.
+            parameters[segment[1:-2]] = path.lstrip("/").split("/", index)[-1]
+            break
+        if segment.startswith("{") and segment.endswith("}"):
+            parameters[segment[1:-1]] = segments[index]
+    return parameters or None
+
+
 def match_rest_method(
     methods: Mapping[RestMethod, Any], http_method: str, path: str
 ) -> RestMethod | None:

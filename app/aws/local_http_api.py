@@ -26,6 +26,7 @@ from app.aws.gateway_throttle import (
     Throttles,
     http_route_throttles,
     match_http_route,
+    path_parameters,
     template_parameters,
 )
 from app.aws.local_server import (
@@ -83,8 +84,11 @@ def _is_text(content_type: str | None) -> bool:
     )
 
 
-def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
-    """The API Gateway HTTP API (payload 2.0) event for `request`, on the `$default` stage."""
+def http_api_event(
+    request: HttpRequest, request_id: str, route_key: str = ROUTE_KEY
+) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload 2.0) event for `request`, on the `$default` stage,
+    through the route `route_key` ("POST /compress/{codec}", or `$default`)."""
     url = urlsplit(request.target)
     path = url.path or "/"
     headers: dict[str, str] = {}
@@ -110,7 +114,7 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
     domain_name = headers.get("host", "localhost")
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": ROUTE_KEY,
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": url.query,
         "headers": headers,
@@ -127,7 +131,7 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": ROUTE_KEY,
+            "routeKey": route_key,
             "stage": STAGE,
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
@@ -136,6 +140,8 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
     }
     if cookies:
         event["cookies"] = cookies
+    if route_key != ROUTE_KEY and (parameters := path_parameters(route_key.split(" ", 1)[1], path)):
+        event["pathParameters"] = parameters
     if query:
         event["queryStringParameters"] = query
     if body is not None:
@@ -179,8 +185,13 @@ class HttpApiThrottles:
         self.routes = routes
         self._buckets = Throttles(routes)
 
-    def take(self, method: str, path: str) -> float | None:
-        return self._buckets.take(match_http_route(self.routes, method, path))
+    def route(self, method: str, path: str) -> str | None:
+        """The route key the request goes to (see match_http_route)."""
+        return match_http_route(self.routes, method, path)
+
+    def take(self, route_key: str) -> float | None:
+        """None when the route's bucket admits a request; else the seconds to wait."""
+        return self._buckets.take(route_key)
 
 
 def read_http_api_throttles(
@@ -204,10 +215,13 @@ def invoke_through_http_api(
     if len(request.body) > GATEWAY_PAYLOAD_LIMIT:
         return _gateway_error(413, "Request Entity Too Large")
     path = urlsplit(request.target).path or "/"
-    if throttles is not None and throttles.take(request.method, path) is not None:
-        return _gateway_error(429, "Too Many Requests")
+    route_key = ROUTE_KEY
+    if throttles is not None:
+        route_key = throttles.route(request.method, path) or ROUTE_KEY
+        if throttles.take(route_key) is not None:
+            return _gateway_error(429, "Too Many Requests")
     context = LocalLambdaContext(settings.function_id, settings.memory_mb, settings.timeout_seconds)
-    event = http_api_event(request, context.aws_request_id)
+    event = http_api_event(request, context.aws_request_id, route_key)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
         return _gateway_error(413, "Request Entity Too Large")
     try:

@@ -34,6 +34,7 @@ from app.aws.gateway_throttle import (
     Throttle,
     Throttles,
     match_rest_method,
+    path_parameters,
     rest_method_throttles,
     template_parameters,
 )
@@ -79,21 +80,6 @@ def stage_route(typed_path: str, stage: str) -> str | None:
     if typed_path.startswith(prefix + "/"):
         return typed_path[len(prefix) :]
     return None
-
-
-def path_parameters(resource: str, path: str) -> dict[str, str] | None:
-    """What API Gateway puts in `pathParameters` for `path` served by `resource`: each
-    {name} segment's value, a greedy {name+} the rest of the path; None when there are none."""
-    parameters: dict[str, str] = {}
-    segments = [s for s in path.split("/") if s]
-    for index, segment in enumerate(s for s in resource.split("/") if s):
-        if segment.startswith("{") and segment.endswith("+}"):
-            # The rest of the path as typed, a trailing slash included.
-            parameters[segment[1:-2]] = path.lstrip("/").split("/", index)[-1]
-            break
-        if segment.startswith("{") and segment.endswith("}"):
-            parameters[segment[1:-1]] = segments[index]
-    return parameters or None
 
 
 def rest_event(

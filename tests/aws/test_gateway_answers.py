@@ -207,3 +207,41 @@ def test_the_http_api_answers_for_size_failure_and_time(
 
     quick = replace(http_settings, timeout_seconds=0.01)
     message(invoke_through_http_api(slow, request("GET", "/"), quick), 503, "Service Unavailable")
+
+
+def test_an_upload_route_reaches_the_function_as_its_own_resource(
+    settings: RestApiSettings, gateway: RestGateway
+) -> None:
+    """The REST event names the resource the path matched and its path parameters."""
+    seen: list[dict[str, Any]] = []
+
+    def recording(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event)
+        return ok(event, context)
+
+    for target in ("/v1/compress/gzip", "/v1/compress", "/v1/docs/start.js"):
+        invoke_through_rest_api(recording, request("POST", target, b"x"), settings, gateway)
+    assert [(e["resource"], e["pathParameters"]) for e in seen] == [
+        ("/compress/{codec}", {"codec": "gzip"}),
+        ("/compress", None),
+        ("/{proxy+}", {"proxy": "docs/start.js"}),
+    ]
+    assert [e["requestContext"]["resourcePath"] for e in seen] == [e["resource"] for e in seen]
+
+
+def test_an_upload_route_reaches_the_function_by_its_http_api_route(
+    template: dict[str, Any], http_settings: HttpApiSettings
+) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def recording(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event)
+        return ok(event, context)
+
+    throttles = read_http_api_throttles(template)
+    for method, target in (("POST", "/compress/zstd"), ("GET", "/compress/zstd")):
+        invoke_through_http_api(recording, request(method, target), http_settings, throttles)
+    assert [(e["routeKey"], e.get("pathParameters")) for e in seen] == [
+        ("POST /compress/{codec}", {"codec": "zstd"}),
+        ("$default", None),
+    ]
