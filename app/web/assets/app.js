@@ -85,7 +85,31 @@
       xhr.send(body);
     });
 
-  // The detail of an RFC 9457 problem answer, or the status line.
+  // The published upload limit (MAX_UPLOAD_BYTES), which the page states; checked here first,
+  // so a file over it never travels.
+  const limit = Number(form.dataset.maxUpload) || Infinity;
+  const mib = (n) => `${grouped(n)} bytes (${+(n / 1048576).toFixed(2)} MiB)`;
+  const inputBytes = (input) => {
+    let total = 0;
+    for (const value of input.values()) {
+      total += typeof value === "string" ? new Blob([value]).size : value.size;
+    }
+    return total;
+  };
+
+  // What a status means when the answer is no problem body: the gateways' own answers
+  // (docs/api.md). The HTTP API's are {"message": ...}; over 10 MB API Gateway sends text.
+  const GATEWAY_ANSWERS = {
+    413: () => `The upload is larger than the service accepts: at most ${mib(limit)}.`,
+    429: () => "The service is busy: it takes a few uploads a second from everyone together.",
+    500: () => "The service failed on this request. Try again.",
+    502: () => "The service failed on this request. Try again.",
+    503: () => "The service did not answer in time (or is unavailable). Try again; a smaller file finishes sooner.",
+    504: () => "The service did not answer within the 29 seconds the gateway waits. Try again; a smaller file finishes sooner.",
+  };
+
+  // The detail of an RFC 9457 problem answer, the gateway's answer in words, or the status
+  // line; a 429 says how long to wait (Retry-After, in seconds).
   const failure = async (xhr) => {
     let problem = xhr.response;
     if (problem instanceof Blob) {
@@ -95,14 +119,28 @@
         problem = null;
       }
     }
-    const detail = problem && (problem.detail || problem.title);
-    return new Error(detail || `The server answered ${xhr.status} ${xhr.statusText}.`);
+    const isProblem = problem && typeof problem === "object" && typeof problem.type === "string";
+    const known = GATEWAY_ANSWERS[xhr.status];
+    let message = (isProblem && (problem.detail || problem.title)) ||
+      (known && known()) || `The server answered ${xhr.status} ${xhr.statusText}.`;
+    if (xhr.status === 429) {
+      const wait = Number(xhr.getResponseHeader("Retry-After")) || 1;
+      message += ` Try again in ${wait} s.`;
+    }
+    return new Error(message);
   };
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     // The page keeps the input: the downloads post it again, as the server keeps nothing.
     const input = new FormData(form);
+    const size = inputBytes(input);
+    if (size > limit) {
+      results.replaceChildren();
+      showError(new Error(`The file and text come to ${mib(size)}; the service takes at most ` +
+        `${mib(limit)} in all. Nothing was sent.`));
+      return;
+    }
     const bar = make("progress", { max: 1, value: 0 });
     const label = make("span", {}, " uploading");
     show(make("p", {}, bar, label));
