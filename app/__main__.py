@@ -1,5 +1,6 @@
 """The CLI on the same engine: `python -m app FILE [--dictionary FILE] [--codecs SPEC] [--json]
-[--budget SECONDS] [--speeds MBITS]`.
+[--budget SECONDS] [--speeds MBITS]`, and `python -m app site PATH ...`, the site check
+(app/sitecheck/cli.py).
 
 Prints an aligned table sorted by size, then the time to deliver at each link speed (or the
 API's JSON with --json) on stdout, and a progress bar on stderr while jobs run. With
@@ -184,6 +185,13 @@ def link_speeds_arg(text: str) -> tuple[float, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["site"]:
+        # `python -m app site PATH`: the site check (app/sitecheck/cli.py). A file named "site" is
+        # still benchmarked as ./site.
+        from app.sitecheck.cli import main as site_main
+
+        return site_main(arguments[1:])
     parser = argparse.ArgumentParser(
         prog="python -m app",
         description="How well and how fast FILE compresses with each codec and level.",
@@ -211,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         default=LINK_SPEEDS_MBIT,
         help="link speeds for the time to deliver, in Mbit/s (default: 1,10,100,1000)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     dictionary: bytes | None = None
     if args.dictionary is not None:
         try:

@@ -17,6 +17,7 @@ API_ROUTERS = (
     "app.web.routes.diagnostics",
     "app.web.routes.compress",
     "app.web.routes.docs",
+    "app.web.routes.sitecheck",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-SITE_PATHS = ["/", "/api", "/codecs", "/about"]
+SITE_PATHS = ["/", "/api", "/codecs", "/check", "/about"]
 PAGE_VARY = "Accept-Encoding, Available-Dictionary"
 
 

@@ -56,6 +56,18 @@ def test_the_code_keeps_every_contract() -> None:
             "pure-cores", "app/compression/codec.py", "import starlette", id="formats-import-web"
         ),
         pytest.param(
+            "pure-cores",
+            "app/sitecheck/limits.py",
+            "import multipart",
+            id="sitecheck-imports-web",
+        ),
+        pytest.param(
+            "layers",
+            "app/sitecheck/limits.py",
+            "import app.web.problems",
+            id="sitecheck-imports-http-layer",
+        ),
+        pytest.param(
             "tinysite-without-engine",
             "app/tinysite/csp.py",
             "import app.engine.delivery",

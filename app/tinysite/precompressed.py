@@ -37,8 +37,12 @@ from app.tinysite.script import (
     SCRIPT_FILE,
     SCRIPT_MEDIA_TYPE,
     SCRIPT_PATH,
+    SITECHECK_FILE,
+    SITECHECK_PATH,
     charts_text,
     script_text,
+    sitecheck_text,
+    sitecheck_url,
     versioned_url,
 )
 from app.tinysite.site_dictionary import SiteDictionary, build_dictionary
@@ -135,6 +139,7 @@ SOURCES = (
     PageSource("/", "home.html", "CompressTest: how small does your file get?"),
     PageSource("/api", "api.html", "The API · CompressTest"),
     PageSource("/codecs", "codecs.html", "The codecs · CompressTest"),
+    PageSource("/check", "check.html", "Check a whole site · CompressTest"),
     PageSource("/about", "about.html", "TinySite, the biggest smallest website"),
 )
 NOT_FOUND_SOURCE = PageSource("", "not_found.html", "Not found · CompressTest")
@@ -284,6 +289,7 @@ def build_assets() -> dict[str, Page]:
     scripts = (
         (PageSource(SCRIPT_PATH, SCRIPT_FILE.name, "app.js"), script_text()),
         (PageSource(CHARTS_PATH, CHARTS_FILE.name, "charts.js"), charts_text()),
+        (PageSource(SITECHECK_PATH, SITECHECK_FILE.name, "sitecheck.js"), sitecheck_text()),
     )
     return {
         source.path: encode(source, text, media_type=SCRIPT_MEDIA_TYPE) for source, text in scripts
@@ -293,7 +299,10 @@ def build_assets() -> dict[str, Page]:
 def page_values(dictionary_href: str) -> dict[str, str]:
     """What the pages' placeholders say, from the code and settings that decide it."""
     return {
-        "script_src": versioned_url(*(asset.html for asset in ASSETS.values())),
+        "script_src": versioned_url(
+            *(asset.html for path, asset in ASSETS.items() if path != SITECHECK_PATH)
+        ),
+        "sitecheck_src": sitecheck_url(ASSETS[SITECHECK_PATH].html),
         "max_upload": byte_size_text(settings.max_upload_bytes),
         "max_upload_bytes": str(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",

@@ -19,6 +19,8 @@ SCRIPT_FILE = Path(__file__).resolve().parents[1] / "web" / "assets" / "app.js"
 SCRIPT_PATH = "/app.js"
 CHARTS_FILE = SCRIPT_FILE.with_name("charts.js")
 CHARTS_PATH = "/charts.js"
+SITECHECK_FILE = SCRIPT_FILE.with_name("sitecheck.js")
+SITECHECK_PATH = "/sitecheck.js"
 SCRIPT_MEDIA_TYPE = "text/javascript; charset=utf-8"  # RFC 9239
 
 
@@ -47,6 +49,17 @@ def script_text() -> str:
 def charts_text() -> str:
     """charts.js as served."""
     return compact(CHARTS_FILE.read_text(encoding="utf-8"), CHARTS_FILE.name)
+
+
+def sitecheck_text() -> str:
+    """sitecheck.js as served: the site check page's own script (the other pages never load it)."""
+    return compact(SITECHECK_FILE.read_text(encoding="utf-8"), SITECHECK_FILE.name)
+
+
+def sitecheck_url(text: str) -> str:
+    """sitecheck.js's URL relative to the pages, versioned by a hash of its served text."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return f"{SITECHECK_PATH.lstrip('/')}?v={digest[:12]}"
 
 
 def versioned_url(*texts: str) -> str:

@@ -36,7 +36,7 @@ def template() -> dict[str, Any]:
     return load_template(TEMPLATE)
 
 
-UPLOAD_ROUTES = ("/compress", "/compress/{codec}", "/echo")
+UPLOAD_ROUTES = ("/compress", "/compress/{codec}", "/echo", "/site", "/site/precompressed")
 # Each token bucket admits at most burst + rate x 3600 requests an hour.
 PAGE_HOUR = 40 + 10 * 3600
 UPLOAD_HOUR = 5 + 1 * 3600
@@ -131,8 +131,8 @@ def test_the_default_ceiling_line_by_line(template: dict[str, Any]) -> None:
         "CloudWatch Logs (estimate)": requests * 2048 / 2**30 * 0.50,
     }
     assert lines == pytest.approx(expected, rel=1e-12)
-    # Worked out by hand: $11.28 of Lambda, $68.42 of data out, $2.59 of the rest.
-    assert total(hourly_ceiling(limits_from_template(template))) == 82.29
+    # Worked out by hand: $11.28 of Lambda, $76.03 of data out, $2.93 of the rest.
+    assert total(hourly_ceiling(limits_from_template(template))) == 90.24
 
 
 def test_snapstart_adds_a_restore_per_request_and_the_cache(template: dict[str, Any]) -> None:
@@ -148,7 +148,7 @@ def test_snapstart_adds_a_restore_per_request_and_the_cache(template: dict[str, 
         },
         rel=1e-12,
     )
-    assert total(on) == 144.98
+    assert total(on) == 159.89
 
 
 def test_x86_costs_more_per_gb_second(template: dict[str, Any]) -> None:
@@ -174,8 +174,8 @@ def test_the_deploy_doc_shows_the_ceilings_of_the_template(template: dict[str, A
     assert f"${total(off):.2f} an hour" in doc
     assert f"${total(on):.2f} with SnapStart on" in doc
     # The template's own comment states the same two figures.
-    assert "$82.29 an hour" in TEMPLATE.read_text()
-    assert "$144.98 with\n  # SnapStart on" in TEMPLATE.read_text()
+    assert "$90.24 an hour" in TEMPLATE.read_text()
+    assert "$159.89 with\n  # SnapStart on" in TEMPLATE.read_text()
 
 
 def test_the_command_prints_the_table() -> None:
@@ -186,10 +186,11 @@ def test_the_command_prints_the_table() -> None:
         cwd=PROJECT_ROOT,
         check=True,
     )
-    assert "| **total** | | **82.29** |" in completed.stdout
-    assert "| **total with SnapStart on** | | **144.98** |" in completed.stdout
+    assert "| **total** | | **90.24** |" in completed.stdout
+    assert "| **total with SnapStart on** | | **159.89** |" in completed.stdout
     assert (
-        "The upload routes admit 204 uploads at once at most; ReservedConcurrency is 68."
+        f"The upload routes admit {2 * len(UPLOAD_ROUTES) * 34} uploads at once at most; "
+        "ReservedConcurrency is 68."
         in completed.stdout
     )
 

@@ -352,8 +352,8 @@ def test_sam_points_both_apis_at_the_published_alias(snapstart: str) -> None:
 
     permissions = by_type["AWS::Lambda::Permission"].values()
     # The REST API's / and /{proxy+}, the HTTP API's $default, and each upload route's own
-    # resource and route (three, tests/deploy/test_route_limits.py) through both.
-    routes = 3 + 2 * 3
+    # resource and route (five, tests/deploy/test_route_limits.py) through both.
+    routes = 3 + 2 * 5
     assert len(permissions) == routes
     assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
     integrations = [

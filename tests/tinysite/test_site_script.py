@@ -25,9 +25,13 @@ from app.tinysite.script import (
     CHARTS_PATH,
     SCRIPT_FILE,
     SCRIPT_PATH,
+    SITECHECK_FILE,
+    SITECHECK_PATH,
     charts_text,
     compact,
     script_text,
+    sitecheck_text,
+    sitecheck_url,
     versioned_url,
 )
 
@@ -52,7 +56,11 @@ def test_compact_refuses_a_template_literal_across_lines() -> None:
         compact("const a = 1;\nconst b = `one\ntwo`;\n")
 
 
-SCRIPTS = {SCRIPT_PATH: (SCRIPT_FILE, script_text), CHARTS_PATH: (CHARTS_FILE, charts_text)}
+SCRIPTS = {
+    SCRIPT_PATH: (SCRIPT_FILE, script_text),
+    CHARTS_PATH: (CHARTS_FILE, charts_text),
+    SITECHECK_PATH: (SITECHECK_FILE, sitecheck_text),
+}
 
 
 @pytest.mark.parametrize("path", SCRIPTS)
@@ -60,7 +68,7 @@ def test_the_served_script_is_the_compacted_file(path: str) -> None:
     file, text = SCRIPTS[path]
     source = file.read_text(encoding="utf-8")
     served = ASSETS[path].html
-    assert list(ASSETS) == [SCRIPT_PATH, CHARTS_PATH]
+    assert list(ASSETS) == [SCRIPT_PATH, CHARTS_PATH, SITECHECK_PATH]
     assert served == text() == compact(source)
     assert len(served) < len(source)
     assert "innerHTML" not in source  # the script builds the DOM from text only
@@ -96,7 +104,12 @@ def test_the_home_page_loads_the_script_deferred_by_its_versioned_url() -> None:
     src = versioned_url(script_text(), charts_text())
     assert re.fullmatch(r"app\.js\?v=[0-9a-f]{12}", src)  # relative: /v1/app.js under /v1/
     assert scripts_of(PAGES["/"].html) == [{"src": src, "defer": None}]
-    assert all(scripts_of(page.html) == [] for path, page in PAGES.items() if path != "/")
+    # The site check page loads its own script, and no other page loads any.
+    check_src = sitecheck_url(sitecheck_text())
+    assert re.fullmatch(r"sitecheck\.js\?v=[0-9a-f]{12}", check_src)
+    assert scripts_of(PAGES["/check"].html) == [{"src": check_src, "defer": None}]
+    others = [page for path, page in PAGES.items() if path not in ("/", "/check")]
+    assert all(scripts_of(page.html) == [] for page in others)
 
 
 @pytest.mark.parametrize("path", SCRIPTS)

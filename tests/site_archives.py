@@ -1,0 +1,115 @@
+"""Builders of sites for the site check's tests: archives (benign and hostile) and form bodies.
+
+Everything is built in memory; nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import tarfile
+import zipfile
+from collections.abc import Iterable, Sequence
+
+import zstandard
+
+BOUNDARY = "----sitecheck7MA4YWxkTrZu0gW"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+Member = tuple[str, bytes]
+
+
+def noise(size: int) -> bytes:
+    """`size` bytes that do not compress, the same on every run (SHA-256 in counter mode)."""
+    blocks = (hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(size // 32 + 1))
+    return b"".join(blocks)[:size]
+
+
+def sample_site() -> list[Member]:
+    """A small real-looking site: HTML, CSS, JS, JSON, SVG, a tiny file and a PNG-like one."""
+    paragraph = "<p>TinySite measures every file of your site and plans how to serve it. "
+    return [
+        ("site/index.html", ("<!doctype html><title>Home</title>" + paragraph * 60).encode()),
+        ("site/about.html", ("<!doctype html><title>About</title>" + paragraph * 25).encode()),
+        ("site/css/site.css", b"body{margin:0;font:1rem/1.5 system-ui}\n" * 80),
+        ("site/js/app.js", b"export function add(a, b) { return a + b; }\n" * 120),
+        ("site/data/list.json", b'{"items": [' + b'{"id": 1, "name": "item"},' * 90 + b"{}]}"),
+        (
+            "site/img/logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<rect/>" * 300 + b"</svg>",
+        ),
+        ("site/robots.txt", b"User-agent: *\n"),
+        ("site/img/photo.png", b"\x89PNG\r\n\x1a\n" + noise(3200)),
+    ]
+
+
+def tar_bytes(
+    members: Iterable[Member | tarfile.TarInfo], compression: str | None = None, **kwargs: object
+) -> bytes:
+    """A tar of `members` ((name, bytes) or ready TarInfo), optionally gz/xz/bz2/zst-compressed."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", **kwargs) as archive:  # type: ignore[call-overload]
+        for member in members:
+            if isinstance(member, tarfile.TarInfo):
+                archive.addfile(member)
+                continue
+            name, data = member
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return compress_stream(buffer.getvalue(), compression)
+
+
+def compress_stream(data: bytes, compression: str | None) -> bytes:
+    if compression is None:
+        return data
+    if compression == "gz":
+        return gzip.compress(data, mtime=0)
+    if compression == "xz":
+        return lzma.compress(data)
+    if compression == "bz2":
+        return bz2.compress(data)
+    if compression == "zst":
+        return zstandard.ZstdCompressor().compress(data)
+    raise ValueError(compression)
+
+
+def zip_bytes(members: Iterable[Member], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def zip_with_info(infos: Sequence[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info, data in infos:
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+def special_member(name: str, kind: bytes, linkname: str = "") -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = linkname
+    return info
+
+
+def multipart_body(*parts: tuple[str, str | None, bytes]) -> bytes:
+    """(field, file name or None, content) parts framed as a browser frames them (RFC 7578)."""
+    chunks = []
+    for field, filename, content in parts:
+        disposition = f'form-data; name="{field}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
+        if filename is not None:
+            head += "Content-Type: application/octet-stream\r\n"
+        chunks.append(head.encode("utf-8") + b"\r\n" + content + b"\r\n")
+    chunks.append(f"--{BOUNDARY}--\r\n".encode())
+    return b"".join(chunks)
