@@ -190,8 +190,7 @@ def test_the_command_prints_the_table() -> None:
     assert "| **total with SnapStart on** | | **159.89** |" in completed.stdout
     assert (
         f"The upload routes admit {2 * len(UPLOAD_ROUTES) * 34} uploads at once at most; "
-        "ReservedConcurrency is 68."
-        in completed.stdout
+        "ReservedConcurrency is 68." in completed.stdout
     )
 
 
