@@ -22,6 +22,7 @@ from app.compression.dictionary_transport import dictionary_hash
 from app.config import settings
 from app.engine.benchmark import Budget, InputSummary, Report, benchmark
 from app.engine.delivery import LINK_SPEEDS_MBIT, deliveries, fastest_at
+from app.engine.job_timing import JobResult, Phase, phase_ties
 
 PROGRESS_BAR_WIDTH = 30
 COLUMNS = (
@@ -31,9 +32,11 @@ COLUMNS = (
     ("ratio", ">"),
     ("saving %", ">"),
     ("compress ms", ">"),
+    ("median", ">"),
     ("cpu ms", ">"),
     ("compress MB/s", ">"),
     ("decompress ms", ">"),
+    ("median", ">"),
     ("decompress MB/s", ">"),
     ("runs", ">"),
     ("verified", "<"),
@@ -60,6 +63,15 @@ def _phase_milliseconds(ms: float) -> str:
     return f"{ms:.0f}" if ms >= 100 else f"{ms:#.3g}"
 
 
+TIE = "≈"
+
+
+def tie_mark(result: JobResult, above: JobResult | None, phase: Phase) -> str:
+    """'≈ ' when `result`'s `phase` speed equals that of the row `above` within the noise of
+    their runs (app/engine/job_timing.py's rule), else ''."""
+    return f"{TIE} " if above is not None and phase_ties(result, above, phase) else ""
+
+
 def format_table(report: Report, dictionary: InputSummary | None = None) -> str:
     """The results as aligned columns, smallest first, then the skipped jobs with reasons."""
     rows = [
@@ -70,14 +82,16 @@ def format_table(report: Report, dictionary: InputSummary | None = None) -> str:
             f"{r.ratio:.3f}",
             "-" if r.saving is None else f"{r.saving:.2f}",
             _phase_milliseconds(r.compress_ms),
+            _phase_milliseconds(r.compress_ms_median),
             _phase_milliseconds(r.compress_cpu_ms),
-            f"{r.compress_mbps:.1f}",
+            tie_mark(r, above, "compress") + f"{r.compress_mbps:.1f}",
             _phase_milliseconds(r.decompress_ms),
-            f"{r.decompress_mbps:.1f}",
+            _phase_milliseconds(r.decompress_ms_median),
+            tie_mark(r, above, "decompress") + f"{r.decompress_mbps:.1f}",
             f"{r.repeats}/{r.decompress_repeats}",
             "yes" if r.verified else "NO",
         ]
-        for r in report.results
+        for r, above in zip(report.results, [None, *report.results], strict=False)
     ]
     header = [name for name, _ in COLUMNS]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(COLUMNS))]
@@ -106,8 +120,10 @@ def format_table(report: Report, dictionary: InputSummary | None = None) -> str:
         lines += [f"  {s.codec} {s.level}: {s.reason}" for s in report.skipped]
     lines += [
         "",
-        "ratio = original ÷ compressed; times and MB/s are each phase's fastest run, "
-        "runs = compress/decompress runs made",
+        "ratio = original ÷ compressed; times and MB/s are each phase's fastest run, median its "
+        "median run, runs = compress/decompress runs made;",
+        f"{TIE} = as fast as the row above within the noise (each one's fastest run no slower "
+        "than the other's median run)",
         f"{report.elapsed_ms / 1000:.2f} s of a {report.budget_ms / 1000:g} s budget, "
         f"{report.workers} job{'s' if report.workers > 1 else ''} at a time",
     ]

@@ -36,6 +36,15 @@ class Settings:
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     log_level: str = "INFO"
     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB
+    # Include the API's routers at import rather than on the first request that needs them
+    # (app/web/deferred_routers.py): when Lambda initializes ahead of any request, for a
+    # SnapStart snapshot or provisioned concurrency, the import is off the request path.
+    routes_at_import: bool = False
+
+
+# Lambda's AWS_LAMBDA_INITIALIZATION_TYPE values for an init that no request waits for
+# (the other is "on-demand").
+AHEAD_OF_REQUESTS = ("snap-start", "provisioned-concurrency")
 
 
 def default_memory_budget_mb(environ: Mapping[str, str]) -> float:
@@ -69,6 +78,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
         budget_seconds=number("BUDGET_SECONDS", defaults.budget_seconds, float),
         log_level=environ.get("LOG_LEVEL", "").strip().upper() or defaults.log_level,
         memory_budget_mb=number("MEMORY_BUDGET_MB", default_memory_budget_mb(environ), float),
+        routes_at_import=environ.get("AWS_LAMBDA_INITIALIZATION_TYPE", "") in AHEAD_OF_REQUESTS,
     )
 
 

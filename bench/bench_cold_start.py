@@ -9,6 +9,12 @@ SAM's default pip build ships: /var/task is read-only, so every cold start compi
 standard library keeps its own .pyc, as in the Lambda runtime). Every child runs with -B.
 Runs alternate between the four rows so drift hits them alike.
 
+Each process then serves a second event, GET /health: the first API request, which includes the
+API's routers (app/web/deferred_routers.py) and so carries what the cold start no longer does;
+for the hello world, which has no such route, the same request is a 404. With
+COLD_START_BEFORE=DIR (a checkout of an earlier commit), that tree's handler.py and app/ are
+built alike and measured as two more rows in the same run: before and after side by side.
+
 "cold start" is what Lambda's init phase and first invocation would spend in the function's
 code: importing handler plus serving the event, timed inside the child. "whole process" adds
 the interpreter's start and exit, the same for every row; Lambda's own runtime start and the
@@ -19,6 +25,7 @@ Lambda's dedicated vCPU the two are close. Baseline: hello world with bytecode.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import tempfile
@@ -83,14 +90,37 @@ def build_hello_world(folder: Path) -> Path:
     return artifact
 
 
+def build_tree(tree: Path, folder: Path) -> Path:
+    """Another checkout's handler.py and app/ through this deploy/build_artifact.py."""
+    artifact = folder / "before-artifact"
+    subprocess.run(
+        [
+            str(lambda_python()),
+            str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
+            "--architecture",
+            host_architecture(),
+            "--source",
+            str(tree / "handler.py"),
+            "--source",
+            str(tree / "app"),
+            str(artifact),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return artifact
+
+
 def run() -> str:
     event = build_event("apigw-rest-v1", method="GET", path="/", headers={"Accept-Encoding": "br"})
+    health = build_event("apigw-rest-v1", method="GET", path="/health")
+    before = os.environ.get("COLD_START_BEFORE")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        built = {
-            "hello world": build_hello_world(folder),
-            "this app (sam build)": sam_build(folder / "sam"),
-        }
+        built = {"hello world": build_hello_world(folder)}
+        if before:
+            built[f"before ({Path(before).name})"] = build_tree(Path(before), folder)
+        built["this app (sam build)"] = sam_build(folder / "sam")
         artifacts = {
             (name, with_bytecode): path
             if with_bytecode
@@ -99,17 +129,19 @@ def run() -> str:
             for with_bytecode in (True, False)
         }
         rows: dict[tuple[str, bool], dict[str, list[float]]] = {
-            key: {"wall": [], "import": [], "first": [], "cpu": []} for key in artifacts
+            key: {"wall": [], "import": [], "first": [], "cpu": [], "second": []}
+            for key in artifacts
         }
         for _ in range(RUNS):
             for key, artifact in artifacts.items():
                 started = time.perf_counter()
-                report = run_artifact(artifact, [event])
+                report = run_artifact(artifact, [event, health])
                 wall = time.perf_counter() - started
                 assert report["results"][0]["statusCode"] == 200, report["results"][0]
                 rows[key]["wall"].append(wall)
                 rows[key]["import"].append(report["import_seconds"])
                 rows[key]["first"].append(report["first_call_seconds"])
+                rows[key]["second"].append(report["call_seconds"][1])
                 rows[key]["cpu"].append(
                     report["import_cpu_seconds"] + report["first_call_cpu_seconds"]
                 )
@@ -130,6 +162,7 @@ def run() -> str:
             f"{median_ms(samples['cpu']) / baseline_cpu:.2f}",
             f"{median_ms(samples['import']):.0f}",
             f"{median_ms(samples['first']):.1f}",
+            f"{median_ms(samples['second']):.1f}",
             f"{median_ms(samples['wall']):.0f}",
         ]
         for (name, with_bytecode), samples in rows.items()
@@ -143,6 +176,7 @@ def run() -> str:
             "× (CPU)",
             "import handler ms",
             "first request ms",
+            "then GET /health ms",
             "whole process ms",
         ],
         table_rows,

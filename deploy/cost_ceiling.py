@@ -9,9 +9,12 @@ Every line is an upper bound that holds whatever the requests are, because it mu
 count the limits cap by the most one unit can cost:
 - Lambda duration: ReservedConcurrency copies, each billed for at most every second of the
   hour (initialisation included), at the function's memory size.
-- Requests: a gateway admits at most burst + rate x 3600 requests in an hour (a token bucket
-  holds at most `burst` tokens and refills `rate` a second); the ones it refuses with 429 are
-  not billed. Each admitted request invokes Lambda once and is recorded as at most one trace.
+- Requests: API Gateway throttles each method of a REST stage and each route of an HTTP API
+  with its own token bucket, which admits at most burst + rate x 3600 requests in an hour (it
+  holds at most `burst` tokens and refills `rate` a second); the ones refused with 429 are not
+  billed. The template gives each upload route the upload limits and every other method or
+  route the page limits; every bucket counts. Each admitted request invokes Lambda once and is
+  recorded as at most one trace.
 - Data out: each response is at most Lambda's 6 MB result. Data in is free.
 - The HTTP API meters a request in 512 KB steps; reading that as request (at most API
   Gateway's 10 MB payload) plus response, one request counts as at most 32 steps.
@@ -29,6 +32,15 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from app.aws.gateway_template import TEMPLATE_PATH, load_template
+from app.aws.gateway_throttle import (
+    HTTP_DEFAULT_ROUTE,
+    http_route_throttles,
+    resolved,
+    rest_method_throttles,
+    template_parameters,
+)
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -59,6 +71,9 @@ class Prices:
     logs_ingested_gb: float
     snapstart_cache_gb_second: float
     snapstart_restore_gb: float
+    waf_web_acl_month: float
+    waf_rule_month: float
+    waf_request: float
 
 
 # Read 2026-12-01 from aws.amazon.com/lambda/pricing, /api-gateway/pricing, /xray/pricing,
@@ -75,7 +90,36 @@ PRICES_US_EAST_1 = Prices(
     logs_ingested_gb=0.50,
     snapstart_cache_gb_second=0.0000015046,
     snapstart_restore_gb=0.0001397998,
+    # aws.amazon.com/waf/pricing: a web ACL, a rule, a million requests inspected.
+    waf_web_acl_month=5.00,
+    waf_rule_month=1.00,
+    waf_request=0.60 / 1e6,
 )
+# AWS bills the monthly WAF fees prorated by the hour; a month is 730 hours.
+HOURS_PER_MONTH = 730
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One token bucket of a gateway: a REST method or an HTTP API route, and its limits."""
+
+    door: str  # "REST API" or "HTTP API"
+    name: str  # "ANY /compress", "POST /compress", "$default", ...
+    upload: bool  # the upload limits (a route of its own), else the page limits
+    rate: float
+    burst: int
+
+    @property
+    def requests_per_hour(self) -> int:
+        return math.floor(self.burst + self.rate * SECONDS_PER_HOUR)
+
+    def in_flight(self, seconds: float) -> int:
+        """The most requests it admits within `seconds`: burst + rate x seconds, rounded up."""
+        return math.ceil(self.burst + self.rate * seconds)
+
+
+REST_API = "REST API"
+HTTP_API = "HTTP API"
 
 
 @dataclass(frozen=True)
@@ -85,44 +129,36 @@ class Limits:
     architecture: str
     memory_mb: int
     timeout_seconds: float
-    rest_api_rate: float
-    rest_api_burst: int
-    http_api_rate: float
-    http_api_burst: int
+    buckets: tuple[Bucket, ...]
     reserved_concurrency: int
     snapstart: bool
+    per_client_limit: bool = False
 
     @property
     def memory_gb(self) -> float:
         return self.memory_mb / 1024
 
+    def door_requests_per_hour(self, door: str) -> int:
+        return sum(b.requests_per_hour for b in self.buckets if b.door == door)
+
     @property
     def rest_api_requests_per_hour(self) -> int:
-        return math.floor(self.rest_api_burst + self.rest_api_rate * SECONDS_PER_HOUR)
+        return self.door_requests_per_hour(REST_API)
 
     @property
     def http_api_requests_per_hour(self) -> int:
-        return math.floor(self.http_api_burst + self.http_api_rate * SECONDS_PER_HOUR)
+        return self.door_requests_per_hour(HTTP_API)
 
     @property
     def requests_per_hour(self) -> int:
         return self.rest_api_requests_per_hour + self.http_api_requests_per_hour
 
     @property
-    def admitted_concurrency(self) -> int:
-        """The most requests the two gateways can have admitted within one Timeout.
-
-        A token bucket lets through at most burst + rate x T requests in any T seconds, and a
-        request runs at most Timeout seconds: at or above this, the concurrency cap never
-        refuses a request a gateway admitted.
-        """
-        in_flight = (
-            self.rest_api_burst
-            + self.rest_api_rate * self.timeout_seconds
-            + self.http_api_burst
-            + self.http_api_rate * self.timeout_seconds
-        )
-        return math.ceil(in_flight)
+    def admitted_uploads(self) -> int:
+        """The most uploads the upload routes of both gateways can have admitted within one
+        Timeout: each bucket lets through at most burst + rate x T requests in any T seconds,
+        and a request runs at most Timeout seconds."""
+        return sum(b.in_flight(self.timeout_seconds) for b in self.buckets if b.upload)
 
 
 @dataclass(frozen=True)
@@ -172,6 +208,17 @@ def hourly_ceiling(limits: Limits, prices: Prices = PRICES_US_EAST_1) -> list[Co
             logs_gb * prices.logs_ingested_gb,
         ),
     ]
+    if limits.per_client_limit:
+        # The web ACL inspects every request to the REST API's stage.
+        rest = limits.rest_api_requests_per_hour
+        lines += [
+            CostLine(
+                "AWS WAF web ACL and its rule",
+                "(1 + 1) monthly fees ÷ 730 h",
+                (prices.waf_web_acl_month + prices.waf_rule_month) / HOURS_PER_MONTH,
+            ),
+            CostLine("AWS WAF requests inspected", f"{rest:,}", rest * prices.waf_request),
+        ]
     if limits.snapstart:
         lines += [
             CostLine(
@@ -193,50 +240,58 @@ def total(lines: list[CostLine]) -> float:
     return round(sum(line.usd for line in lines), 2)
 
 
-def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
-    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in parameters:
-        return parameters[value["Ref"]]
-    return value
-
-
 def limits_from_template(
     template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
 ) -> Limits:
-    """The Limits of `template` (as app.local.load_template reads it) with parameter `overrides`.
+    """The Limits of `template` (as load_template reads it) with parameter `overrides`.
 
-    An API removed from the template admits nothing. Raises KeyError when the function lacks
-    one of its limits, or a remaining API its throttling.
+    The buckets are those the local doors throttle with (app/aws/gateway_throttle.py): every
+    method of the REST API and every route of the HTTP API; an API removed from the template
+    has none. A method or route with settings of its own has the upload limits. Raises
+    KeyError when the function lacks one of its limits.
     """
-    parameters = {name: p.get("Default") for name, p in template["Parameters"].items()}
-    parameters.update(overrides or {})
+    parameters = template_parameters(template, overrides)
     resources = template["Resources"]
     function = resources["CompressTestFunction"]["Properties"]
-    no_requests = {"ThrottlingRateLimit": 0, "ThrottlingBurstLimit": 0}
-    stage_limits = (
-        resources["RestApi"]["Properties"]["MethodSettings"][0]
-        if "RestApi" in resources
-        else no_requests
-    )
-    route_limits = (
-        resources["HttpApi"]["Properties"]["DefaultRouteSettings"]
-        if "HttpApi" in resources
-        else no_requests
-    )
+    kinds = {resource["Type"] for resource in resources.values()}
+    buckets: list[Bucket] = []
+    if "AWS::Serverless::Api" in kinds:
+        for method, throttle in rest_method_throttles(template, parameters).items():
+            own = method.resource not in ("/", "/{proxy+}")
+            name = f"{method.method} {method.resource}"
+            buckets.append(Bucket(REST_API, name, own, throttle.rate, throttle.burst))
+    if "AWS::Serverless::HttpApi" in kinds:
+        for key, throttle in http_route_throttles(template, parameters).items():
+            own = key != HTTP_DEFAULT_ROUTE
+            buckets.append(Bucket(HTTP_API, key, own, throttle.rate, throttle.burst))
 
     def number(value: Any) -> float:
-        return float(_resolve(value, parameters))
+        return float(resolved(value, parameters))
 
     return Limits(
-        architecture=str(_resolve(function["Architectures"][0], parameters)),
+        architecture=str(resolved(function["Architectures"][0], parameters)),
         memory_mb=int(number(function["MemorySize"])),
         timeout_seconds=number(function["Timeout"]),
-        rest_api_rate=number(stage_limits["ThrottlingRateLimit"]),
-        rest_api_burst=int(number(stage_limits["ThrottlingBurstLimit"])),
-        http_api_rate=number(route_limits["ThrottlingRateLimit"]),
-        http_api_burst=int(number(route_limits["ThrottlingBurstLimit"])),
+        buckets=tuple(buckets),
         reserved_concurrency=int(number(function["ReservedConcurrentExecutions"])),
-        snapstart=_resolve(function["SnapStart"]["ApplyOn"], parameters) == "PublishedVersions",
+        snapstart=resolved(function["SnapStart"]["ApplyOn"], parameters) == "PublishedVersions",
+        per_client_limit=parameters.get("PerClientLimit") == "On",
     )
+
+
+def buckets_table(limits: Limits) -> str:
+    """The token buckets as the Markdown table of docs/deploy.md: what each admits."""
+    rows = [
+        "| gateway | method or route | limits | requests per hour, at most |",
+        "|---|---|---|---|",
+    ]
+    for b in limits.buckets:
+        kind = "upload" if b.upload else "page"
+        rows.append(
+            f"| {b.door} | `{b.name}` | {kind}: {b.rate:g}/s, burst {b.burst} "
+            f"| {b.requests_per_hour:,} |"
+        )
+    return "\n".join(rows)
 
 
 def markdown_table(lines: list[CostLine]) -> str:
@@ -257,14 +312,12 @@ def markdown_table(lines: list[CostLine]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from app.aws.gateway_template import TEMPLATE_PATH, load_template
-
     overrides = dict(argument.split("=", 1) for argument in argv)
     limits = limits_from_template(load_template(TEMPLATE_PATH), overrides)
     print(markdown_table(hourly_ceiling(limits)))
     print(
-        f"\nGateways admit {limits.admitted_concurrency} at once at most; ReservedConcurrency "
-        f"is {limits.reserved_concurrency}."
+        f"\nThe upload routes admit {limits.admitted_uploads} uploads at once at most; "
+        f"ReservedConcurrency is {limits.reserved_concurrency}."
     )
     return 0
 

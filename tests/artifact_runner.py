@@ -2,8 +2,8 @@
 
 Usage: python3.13 -I -S artifact_runner.py ARTIFACT_DIR < events.json
 Prints one JSON line last: the results, the seconds (wall and CPU) spent importing handler and
-serving the first event, and which imported modules came from outside the artifact and the
-standard library.
+serving the first event, the wall seconds of every event, and which imported modules came from
+outside the artifact and the standard library.
 Standard library only, like the Lambda runtime's own bootstrap.
 """
 
@@ -52,10 +52,12 @@ import handler  # noqa: E402
 imported = time.perf_counter()
 imported_cpu = time.process_time()
 results = []
+call_seconds = []
 first_call_seconds = first_call_cpu_seconds = None
 for event in events:
     call_started, call_started_cpu = time.perf_counter(), time.process_time()
     results.append(handler.handler(event, Context()))
+    call_seconds.append(time.perf_counter() - call_started)
     if first_call_seconds is None:
         first_call_seconds = time.perf_counter() - call_started
         first_call_cpu_seconds = time.process_time() - call_started_cpu
@@ -83,6 +85,7 @@ print(
             "first_call_seconds": first_call_seconds,
             "import_cpu_seconds": imported_cpu - import_started_cpu,
             "first_call_cpu_seconds": first_call_cpu_seconds,
+            "call_seconds": call_seconds,
             "total_seconds": time.perf_counter() - started,
             "modules_outside": outside,
             "site_imported": "site" in sys.modules,

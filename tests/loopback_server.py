@@ -97,6 +97,13 @@ def serve_on_loopback(
         stderr_path.unlink(missing_ok=True)
 
 
+# Limits no test reaches: for tests of what the function answers, not of the throttling.
+UNTHROTTLED = {
+    f"{door}{kind}{limit}Limit": "10000"
+    for door in ("RestApi", "HttpApi")
+    for kind in ("Upload", "Page")
+    for limit in ("Rate", "Burst")
+}
 LOCAL_GATEWAY_BANNER = re.compile(r" on (http://127\.0\.0\.1:\d+/\S*) ")
 
 
@@ -110,14 +117,23 @@ class LocalGateway:
 
 @contextmanager
 def serve_local_gateway(
-    http_api: bool = False, env: dict[str, str] | None = None
+    http_api: bool = False,
+    env: dict[str, str] | None = None,
+    parameter_overrides: dict[str, str] | None = None,
 ) -> Iterator[LocalGateway]:
     """Run handler.handler behind app/local.py's REST API (or, `http_api`, its HTTP API) on
     127.0.0.1:<ephemeral> until the block ends. LOG_LEVEL=WARNING keeps the request lines out.
+
+    The door throttles and answers as template.yaml configures it for its parameter defaults,
+    what users meet; `parameter_overrides` sets others, as `sam deploy --parameter-overrides`
+    would (UNTHROTTLED for a test that uploads more than a few times a second).
     """
     command = [sys.executable, "-m", "app.local", "--port", "0"]
     if http_api:
         command.append("--http-api")
+    if parameter_overrides:
+        overrides = [f"{name}={value}" for name, value in parameter_overrides.items()]
+        command += ["--parameter-overrides", *overrides]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_DIR,

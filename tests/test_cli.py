@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import noise_cases
 import pytest
 from corpora import python_source
 from dcz_reference import prepared_dcz
@@ -120,7 +121,7 @@ def test_a_tiny_budget_lists_the_skipped(source_file: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--codecs", "lz4"], "Unknown codec 'lz4'"),
+        (["--codecs", "lzo"], "Unknown codec 'lzo'"),
         (["--codecs", "zstd:23"], "1-22"),
     ],
 )
@@ -161,7 +162,7 @@ def test_a_dictionary_adds_dcz_to_the_default_jobs(two_versions: tuple[Path, Pat
         "size": len(dictionary),
         "sha256": dictionary_hash(dictionary).hex(),
     }
-    assert len(report["results"]) == sum(len(c.spread) for c in CODECS.values()) + 3
+    assert len(report["results"]) == sum(len(c.default_run_levels) for c in CODECS.values()) + 3
 
 
 def test_the_table_names_the_dictionary_and_dcz_rows(two_versions: tuple[Path, Path]) -> None:
@@ -215,7 +216,23 @@ def test_format_delivery_uses_the_documented_formula() -> None:
     from app.__main__ import format_delivery
 
     def result(codec: str, size: int, compress_ms: float, decompress_ms: float) -> JobResult:
-        return JobResult(codec, 1, size, 0, 0, compress_ms, 0, 0, decompress_ms, 0, True, 1, 1)
+        return JobResult(
+            codec,
+            1,
+            size,
+            0,
+            0,
+            compress_ms,
+            0,
+            0,
+            decompress_ms,
+            0,
+            True,
+            1,
+            1,
+            compress_ms,
+            decompress_ms,
+        )
 
     report = Report(
         InputSummary("x", 1_000_000, ""),
@@ -230,3 +247,32 @@ def test_format_delivery_uses_the_documented_formula() -> None:
     assert rows[2] == ["10000", "uncompressed", "0.80", "uncompressed", "0.80", "0.80"]
     best = fastest_at(deliveries(report), 100.0)
     assert (best.precompressed.codec, best.on_the_fly.codec) == ("slow-small", "fast-big")
+
+
+def test_the_table_shows_each_phases_median_and_marks_ties() -> None:
+    """Synthetic timings (tests/noise_cases.py): medians beside the fastest, ≈ per the rule."""
+    from app.__main__ import format_table
+
+    results = [JobResult(**fields) for fields in noise_cases.RESULTS]
+    table = format_table(Report(InputSummary("x", noise_cases.INPUT_SIZE, ""), results))
+    lines = table.splitlines()
+    header_at = next(i for i, line in enumerate(lines) if line.startswith("codec "))
+    header = re.split(r"\s{2,}", lines[header_at].strip())
+    assert header[5:11] == [
+        "compress ms",
+        "median",
+        "cpu ms",
+        "compress MB/s",
+        "decompress ms",
+        "median",
+    ]
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[header_at + 1 : header_at + 5]]
+    by_codec = {row[0]: row for row in rows}
+    assert by_codec["lz4"][5:7] == ["1.00", "1.40"]
+    marked = {
+        (row[0], column)
+        for row in rows
+        for column, cell in (("compress_mbps", row[8]), ("decompress_mbps", row[11]))
+        if cell.startswith("≈ ")
+    }
+    assert marked == noise_cases.TIED_BY_SIZE

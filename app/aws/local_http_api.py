@@ -21,6 +21,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from app.aws.gateway_template import parameter_default
+from app.aws.gateway_throttle import (
+    Throttle,
+    Throttles,
+    http_route_throttles,
+    match_http_route,
+    path_parameters,
+    template_parameters,
+)
 from app.aws.local_server import (
     INVOCATION_PAYLOAD_LIMIT,
     HttpRequest,
@@ -40,6 +48,8 @@ TEXT_MEDIA_TYPES = (
     "application/javascript",
 )
 HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+# API Gateway's payload quota; the HTTP API's answer over it is taken to be its 413 below.
+GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,11 @@ def _is_text(content_type: str | None) -> bool:
     )
 
 
-def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
-    """The API Gateway HTTP API (payload 2.0) event for `request`, on the `$default` stage."""
+def http_api_event(
+    request: HttpRequest, request_id: str, route_key: str = ROUTE_KEY
+) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload 2.0) event for `request`, on the `$default` stage,
+    through the route `route_key` ("POST /compress/{codec}", or `$default`)."""
     url = urlsplit(request.target)
     path = url.path or "/"
     headers: dict[str, str] = {}
@@ -101,7 +114,7 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
     domain_name = headers.get("host", "localhost")
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": ROUTE_KEY,
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": url.query,
         "headers": headers,
@@ -118,7 +131,7 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": ROUTE_KEY,
+            "routeKey": route_key,
             "stage": STAGE,
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),
@@ -127,6 +140,8 @@ def http_api_event(request: HttpRequest, request_id: str) -> dict[str, Any]:
     }
     if cookies:
         event["cookies"] = cookies
+    if route_key != ROUTE_KEY and (parameters := path_parameters(route_key.split(" ", 1)[1], path)):
+        event["pathParameters"] = parameters
     if query:
         event["queryStringParameters"] = query
     if body is not None:
@@ -163,12 +178,50 @@ def http_api_response(result: Any) -> HttpResponse:
     return HttpResponse(result["statusCode"], headers, body)
 
 
+class HttpApiThrottles:
+    """Every route's token bucket (RouteSettings, else DefaultRouteSettings) of the template."""
+
+    def __init__(self, routes: Mapping[str, Throttle]) -> None:
+        self.routes = routes
+        self._buckets = Throttles(routes)
+
+    def route(self, method: str, path: str) -> str | None:
+        """The route key the request goes to (see match_http_route)."""
+        return match_http_route(self.routes, method, path)
+
+    def take(self, route_key: str) -> float | None:
+        """None when the route's bucket admits a request; else the seconds to wait."""
+        return self._buckets.take(route_key)
+
+
+def read_http_api_throttles(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> HttpApiThrottles:
+    """The HTTP API's routes and limits, with parameter `overrides` as sam deploy takes them."""
+    return HttpApiThrottles(
+        http_route_throttles(template, template_parameters(template, overrides))
+    )
+
+
 def invoke_through_http_api(
-    handler: LambdaHandler, request: HttpRequest, settings: HttpApiSettings
+    handler: LambdaHandler,
+    request: HttpRequest,
+    settings: HttpApiSettings,
+    throttles: HttpApiThrottles | None = None,
 ) -> HttpResponse:
-    """One request through `handler` as API Gateway's HTTP API and Lambda run it."""
+    """One request through `handler` as API Gateway's HTTP API and Lambda run it, its route's
+    token bucket first (with `throttles`). The HTTP API's own answers cannot be reshaped: they
+    are {"message": ...} as AWS sends them."""
+    if len(request.body) > GATEWAY_PAYLOAD_LIMIT:
+        return _gateway_error(413, "Request Entity Too Large")
+    path = urlsplit(request.target).path or "/"
+    route_key = ROUTE_KEY
+    if throttles is not None:
+        route_key = throttles.route(request.method, path) or ROUTE_KEY
+        if throttles.take(route_key) is not None:
+            return _gateway_error(429, "Too Many Requests")
     context = LocalLambdaContext(settings.function_id, settings.memory_mb, settings.timeout_seconds)
-    event = http_api_event(request, context.aws_request_id)
+    event = http_api_event(request, context.aws_request_id, route_key)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
         return _gateway_error(413, "Request Entity Too Large")
     try:

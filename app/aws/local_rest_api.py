@@ -1,11 +1,17 @@
 """The REST API door on loopback: `python -m app.local`, payload format 1.0 under the stage.
 
 As the REST API (AWS::Serverless::Api) of template.yaml, it answers only under /{StageName}/,
-as the deployed default URL does; any other path gets API Gateway's 403, {"message":"Missing
-Authentication Token"}. Each request becomes the event that API would send: payload format
-1.0 with multiValueHeaders, `path` without the stage, `requestContext.path` and `.stage` with
-it; the body base64-encoded when its Content-Type matches the template's BinaryMediaTypes
-("~1" meaning "/"). The result goes back the way API Gateway returns it: headers and
+as the deployed default URL does. What the gateway answers itself (a path outside the stage,
+a throttled request, an event Lambda refuses, a failed or late function) it answers as the
+template's GatewayResponses shape it (app/aws/gateway_responses.py), and each method (the
+resource a path matches, and its HTTP method) has the token bucket of the stage's
+MethodSettings (app/aws/gateway_throttle.py); both with the template's parameter defaults or
+the overrides given. Without a RestGateway, a call answers as a stage without either.
+
+Each request becomes the event that API would send: payload format 1.0 with
+multiValueHeaders, `path` without the stage, `requestContext.path` and `.stage` with it; the
+body base64-encoded when its Content-Type matches the template's BinaryMediaTypes ("~1"
+meaning "/"). The result goes back the way API Gateway returns it: headers and
 multiValueHeaders merged, a base64 body decoded when the Accept or the response's
 Content-Type matches those types. The context's deadline is the template's Timeout.
 """
@@ -16,10 +22,22 @@ import base64
 import json
 import time
 import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from app.aws.gateway_responses import GatewayAnswer, configured_gateway_responses, gateway_answer
 from app.aws.gateway_template import RestApiSettings
+from app.aws.gateway_throttle import (
+    RestMethod,
+    Throttle,
+    Throttles,
+    match_rest_method,
+    path_parameters,
+    rest_method_throttles,
+    template_parameters,
+)
 from app.aws.local_server import (
     HOP_BY_HOP,
     INVOCATION_PAYLOAD_LIMIT,
@@ -30,6 +48,10 @@ from app.aws.local_server import (
     media_type_matches,
 )
 
+# API Gateway's own payload quota. Over it AWS answers a plain-text 413 before anything else,
+# one no gateway response reshapes (docs/api.md cites what users have seen).
+GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024
+GATEWAY_PAYLOAD_TOO_LARGE = f"HTTP content length exceeded {GATEWAY_PAYLOAD_LIMIT} bytes."
 # API Gateway assumes this type for a request without Content-Type.
 DEFAULT_CONTENT_TYPE = "application/json"
 # What API Gateway's default URL answers for a path outside every stage (and for a method or
@@ -60,7 +82,9 @@ def stage_route(typed_path: str, stage: str) -> str | None:
     return None
 
 
-def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str) -> dict[str, Any]:
+def rest_event(
+    request: HttpRequest, settings: RestApiSettings, request_id: str, resource: str | None = None
+) -> dict[str, Any]:
     """The API Gateway REST (payload 1.0) proxy event for `request`, whose target is what the
     client typed at the default URL: /{stage}/... (raises ValueError for a path outside it)."""
     url = urlsplit(request.target)
@@ -80,7 +104,8 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
             # API Gateway passes a text body on as UTF-8 text.
             body = request.body.decode("utf-8", errors="replace")
     now = time.time()
-    resource = "/" if path == "/" else "/{proxy+}"
+    if resource is None:
+        resource = "/" if path == "/" else "/{proxy+}"
     domain_name = _header(request.headers, "host") or "localhost"
     return {
         "resource": resource,
@@ -90,7 +115,7 @@ def rest_event(request: HttpRequest, settings: RestApiSettings, request_id: str)
         "multiValueHeaders": headers,
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None if path == "/" else {"proxy": path.lstrip("/")},
+        "pathParameters": path_parameters(resource, path),
         "stageVariables": None,
         "requestContext": {
             "resourcePath": resource,
@@ -135,6 +160,43 @@ def missing_authentication_token() -> HttpResponse:
     )
 
 
+@dataclass
+class RestGateway:
+    """The stage's own behaviour, from the template: the gateway responses, every method's
+    token bucket, and the parameter values they are rendered with."""
+
+    parameters: Mapping[str, Any]
+    responses: Mapping[str, Mapping[str, Any]]
+    methods: Mapping[RestMethod, Throttle]
+    throttles: Throttles = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.throttles = Throttles(self.methods)
+
+    def answer(self, response_type: str, request_id: str, **context: str) -> HttpResponse:
+        answer: GatewayAnswer = gateway_answer(
+            self.responses, response_type, self.parameters, request_id, context
+        )
+        return HttpResponse(answer.status, answer.headers, answer.body)
+
+
+def read_rest_gateway(
+    template: Mapping[str, Any], overrides: Mapping[str, str] | None = None
+) -> RestGateway:
+    """The RestGateway of `template` with parameter `overrides` (as sam deploy takes them)."""
+    parameters = template_parameters(template, overrides)
+    return RestGateway(
+        parameters,
+        configured_gateway_responses(template),
+        rest_method_throttles(template, parameters),
+    )
+
+
+def _without_gateway(response_type: str, request_id: str) -> HttpResponse:
+    answer = gateway_answer({}, response_type, {}, request_id)
+    return HttpResponse(answer.status, answer.headers, answer.body)
+
+
 def http_response(result: Any, request: HttpRequest, settings: RestApiSettings) -> HttpResponse:
     """What API Gateway sends the client for the function's `result`.
 
@@ -166,30 +228,58 @@ def http_response(result: Any, request: HttpRequest, settings: RestApiSettings) 
 
 
 def invoke_through_rest_api(
-    handler: LambdaHandler, request: HttpRequest, settings: RestApiSettings
+    handler: LambdaHandler,
+    request: HttpRequest,
+    settings: RestApiSettings,
+    gateway: RestGateway | None = None,
 ) -> HttpResponse:
-    """One request through `handler` as API Gateway's REST API and Lambda run it."""
-    if stage_route(urlsplit(request.target).path or "/", settings.stage) is None:
-        return missing_authentication_token()
+    """One request through `handler` as API Gateway's REST API and Lambda run it: through
+    `gateway`'s methods, throttles and responses, or without (AWS's built-in answers)."""
     context = LocalLambdaContext(settings.function_id, settings.memory_mb, settings.timeout_seconds)
-    event = rest_event(request, settings, context.aws_request_id)
+    request_id = context.aws_request_id
+    typed = urlsplit(request.target).path or "/"
+    path = stage_route(typed, settings.stage)
+    if len(request.body) > GATEWAY_PAYLOAD_LIMIT:
+        return HttpResponse(
+            413, [("Content-Type", "text/plain; charset=utf-8")], GATEWAY_PAYLOAD_TOO_LARGE.encode()
+        )
+
+    def answer(response_type: str) -> HttpResponse:
+        if gateway is None:
+            return _without_gateway(response_type, request_id)
+        extra = {"stage": settings.stage, "path": typed, "httpMethod": request.method}
+        return gateway.answer(response_type, request_id, **extra)
+
+    if path is None:
+        return answer("MISSING_AUTHENTICATION_TOKEN")
+    resource = None
+    if gateway is not None:
+        method = match_rest_method(gateway.methods, request.method, path)
+        if method is None:
+            return answer("MISSING_AUTHENTICATION_TOKEN")
+        if gateway.throttles.take(method) is not None:
+            return answer("THROTTLED")
+        resource = method.resource
+    event = rest_event(request, settings, request_id, resource)
     if len(json.dumps(event)) > INVOCATION_PAYLOAD_LIMIT:
         # Lambda refuses the invocation; the function never sees the request.
-        return _gateway_error(413, "Request Too Long")
+        return answer("REQUEST_TOO_LARGE")
     try:
         result = handler(event, context)
     except Exception:
         # An unhandled exception is a failed invocation: API Gateway answers 502.
         traceback.print_exc()
-        return _gateway_error(502, "Internal server error")
+        return answer("INTEGRATION_FAILURE")
     if context.get_remaining_time_in_millis() == 0:
         # On AWS the invocation would have been stopped at Timeout and the client given this.
-        return _gateway_error(504, "Endpoint request timed out")
+        return answer("INTEGRATION_TIMEOUT")
     if len(json.dumps(result)) > INVOCATION_PAYLOAD_LIMIT:
-        return _gateway_error(502, "Internal server error")
+        return answer("INTEGRATION_FAILURE")
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        return answer("INTEGRATION_FAILURE")
     response = http_response(result, request, settings)
     return HttpResponse(
         response.status,
-        [*response.headers, ("x-amzn-RequestId", context.aws_request_id)],
+        [*response.headers, ("x-amzn-RequestId", request_id)],
         response.body,
     )

@@ -17,8 +17,9 @@ MiB = 1024 * 1024
 class Codec:
     """One compression method. Levels run from `min_level` to `max_level` inclusive.
 
-    `default_level` is the level used when none is asked for; `spread` are the levels of the
-    default benchmark (a fast one, the default and the strongest worth running).
+    `default_level` is the level used when none is asked for; `spread` are the levels a spec
+    naming the codec alone runs (a fast one, the default and the strongest worth running), and
+    `default_run` those of the benchmark when no codec is asked for (None: `spread`).
     """
 
     name: str
@@ -37,10 +38,19 @@ class Codec:
     # Work done once per level before anything is timed, so no estimate or timing carries it
     # (dcz loads its dictionary into zstd's tables); None for the codecs that need none.
     prepare: Callable[[int], None] | None = None
+    default_run: tuple[int, ...] | None = None
 
     @property
     def levels(self) -> range:
         return range(self.min_level, self.max_level + 1)
 
+    @property
+    def default_run_levels(self) -> tuple[int, ...]:
+        """The levels this codec adds to the benchmark when no codec is asked for."""
+        return self.spread if self.default_run is None else self.default_run
+
     def level_range_text(self) -> str:
+        """'1-12', or '1' for a codec with one level (snappy)."""
+        if self.min_level == self.max_level:
+            return str(self.min_level)
         return f"{self.min_level}-{self.max_level}"

@@ -112,11 +112,12 @@ def parse_codec_spec(spec: str, dictionary: bytes | None = None) -> list[tuple[C
 
 
 def default_jobs(dictionary: bytes | None = None) -> list[tuple[Codec, int]]:
-    """Every codec at the levels of its spread: the benchmark when nothing is asked for.
+    """Every codec at its `default_run_levels` (its spread, or for lz4, snappy and libdeflate
+    their fastest level): the benchmark when nothing is asked for.
 
     With a dictionary, dcz against it too, at its spread (1, 3 and 19).
     """
-    jobs = [(codec, level) for codec in CODECS.values() for level in codec.spread]
+    jobs = [(codec, level) for codec in CODECS.values() for level in codec.default_run_levels]
     if dictionary is not None:
         dcz = dcz_codec(dictionary)
         jobs += [(dcz, level) for level in dcz.spread]

@@ -1,7 +1,9 @@
 """The codec registry: each compression method with its levels, compress and decompress.
 
 Every codec calls its library once, at the given level, with that library's default settings
-otherwise, so each size this service reports can be reproduced with one line of Python.
+otherwise (lz4: its CLI's frame settings), so each size this service reports can be reproduced
+with one line of Python. lz4, snappy and libdeflate come from app/compression/native_codecs.py,
+which loads their bindings on first use.
 No web imports: the benchmark engine, the routes and the CLI all build on this module.
 """
 
@@ -18,6 +20,7 @@ import brotli
 import zstandard  # always installed: its parameter tables give zstd's memory estimate
 
 from app.compression.codec import Codec, MiB
+from app.compression.native_codecs import NATIVE_CODECS
 
 
 def _deflate_raw(data: bytes, level: int) -> bytes:
@@ -231,5 +234,6 @@ CODECS: dict[str, Codec] = {
             description=f"Zstandard (RFC 8878) via {ZSTD_LIBRARY}, levels 1-22",
             compress_memory=_zstd_memory,
         ),
+        *NATIVE_CODECS,
     )
 }

@@ -1,8 +1,10 @@
-"""How long one job takes: each phase timed once, or as lzbench does, the fastest of many runs.
+"""How long one job takes: each phase timed once, or as lzbench does, the fastest of many runs,
+with the median of those runs beside it to show their spread.
 
 Guarantees: `measure` calls the codec's own functions, unchanged, so the size it reports is
 exactly the one-shot call's; `verified` compares the restored bytes with the input byte for
-byte; at most two extra copies of the input live at once. No web imports.
+byte; at most two extra copies of the input live at once. `speeds_tie` is the rule the CLI, the
+results page and app.js apply to say two speeds are equal within the noise. No web imports.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from app.compression.codec import Codec
 
@@ -39,7 +42,9 @@ class JobResult:
     A run's time is its wall time, or its CPU time if that is smaller (other work held it up).
     MB/s are of the original bytes (10^6 bytes a second), both ways, from those times;
     `compress_cpu_ms` is the CPU time of the fastest compression. `repeats` and
-    `decompress_repeats` count the runs of each phase the fastest was taken from.
+    `decompress_repeats` count the runs of each phase the fastest was taken from, and
+    `compress_ms_median` and `decompress_ms_median` are the medians of those runs (equal to the
+    fastest for a phase run once): the spread beside the fastest (`speeds_tie`).
     """
 
     codec: str
@@ -55,6 +60,8 @@ class JobResult:
     verified: bool
     repeats: int
     decompress_repeats: int
+    compress_ms_median: float
+    decompress_ms_median: float
 
 
 def ratio_of(original_size: int, compressed_size: int) -> float:
@@ -75,12 +82,21 @@ def _megabytes_per_second(size: int, seconds: float) -> float:
 
 @dataclass(frozen=True)
 class _Fastest:
-    """A phase's fastest run: its time and CPU time in seconds, how many runs, the last output."""
+    """A phase's fastest run: its time and CPU time in seconds, the median time of all its runs,
+    how many runs, the last output."""
 
     seconds: float
     cpu_seconds: float
+    median_seconds: float
     runs: int
     output: bytes
+
+
+def _median(values: list[float]) -> float:
+    # Not statistics.median: its import (fractions, decimal) costs milliseconds of cold start.
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _fastest_run(run: Callable[[], bytes], repeat: bool) -> _Fastest:
@@ -92,6 +108,8 @@ def _fastest_run(run: Callable[[], bytes], repeat: bool) -> _Fastest:
     """
     best_seconds = best_cpu_seconds = float("inf")
     runs = 0
+    # Every run's time, for the median: at most MAX_REPEATS floats (8 kB).
+    times: list[float] = []
     phase_cpu_seconds = 0.0
     phase_started = time.perf_counter()
     while True:
@@ -112,6 +130,7 @@ def _fastest_run(run: Callable[[], bytes], repeat: bool) -> _Fastest:
         # reproduced in five requests' worth of runs since) is a glitch, not a run that took no
         # time: then the wall time stands.
         seconds = min(ended - started, cpu_seconds) if cpu_seconds > 0 else ended - started
+        times.append(seconds)
         if seconds < best_seconds:
             best_seconds, best_cpu_seconds = seconds, cpu_seconds
         if (
@@ -120,7 +139,8 @@ def _fastest_run(run: Callable[[], bytes], repeat: bool) -> _Fastest:
             or phase_cpu_seconds >= MIN_PHASE_SECONDS
             or ended - phase_started >= MAX_PHASE_WALL_SECONDS
         ):
-            return _Fastest(best_seconds, best_cpu_seconds, runs, output)
+            median = _median(times)
+            return _Fastest(best_seconds, best_cpu_seconds, median, runs, output)
         del output  # at most two outputs alive at once: the last one and the one being made
 
 
@@ -145,4 +165,40 @@ def measure(codec: Codec, level: int, data: bytes, *, repeat: bool = False) -> J
         verified=verified,
         repeats=compressed.runs,
         decompress_repeats=decompressed.runs,
+        compress_ms_median=compressed.median_seconds * 1000,
+        decompress_ms_median=decompressed.median_seconds * 1000,
+    )
+
+
+def speeds_tie(
+    fastest_ms: float, median_ms: float, other_fastest_ms: float, other_median_ms: float
+) -> bool:
+    """Whether two timings of a phase are equal within the noise of their own runs.
+
+    Each timing spans its fastest run to its median run; they tie when the spans overlap, that
+    is when each one's fastest run is no slower than the other's median run. Half the runs of
+    each were then at least as slow as the other's best: which one is faster is the machine's
+    noise, not the codec's. A phase run once (an input over REPEAT_MAX_INPUT_BYTES) spans a
+    point, and ties only an equal time.
+    """
+    return fastest_ms <= other_median_ms and other_fastest_ms <= median_ms
+
+
+Phase = Literal["compress", "decompress"]
+
+
+def phase_ties(result: JobResult, other: JobResult, phase: Phase) -> bool:
+    """`speeds_tie` for one phase of two results."""
+    if phase == "compress":
+        return speeds_tie(
+            result.compress_ms,
+            result.compress_ms_median,
+            other.compress_ms,
+            other.compress_ms_median,
+        )
+    return speeds_tie(
+        result.decompress_ms,
+        result.decompress_ms_median,
+        other.decompress_ms,
+        other.decompress_ms_median,
     )

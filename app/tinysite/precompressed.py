@@ -304,6 +304,7 @@ def page_values(dictionary_href: str) -> dict[str, str]:
         ),
         "sitecheck_src": sitecheck_url(ASSETS[SITECHECK_PATH].html),
         "max_upload": byte_size_text(settings.max_upload_bytes),
+        "max_upload_bytes": str(settings.max_upload_bytes),
         "budget_seconds": f"{settings.budget_seconds:g}",
         "codec_table": codec_table(),
         "dictionary_href": dictionary_href,

@@ -1,6 +1,8 @@
 """RFC 9457 problem details: every 4xx and 5xx leaves the service as application/problem+json.
 
-Errors are values: the core and the routes raise `Problem`, and this module renders it once.
+Errors are values: the core and the routes raise `Problem`, and this module renders it once:
+as problem+json, or as an HTML page (app/web/problem_page.py) for a client that ranks text/html
+above it, a browser posting the home page's form without JavaScript for one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.tinysite.negotiation import prefers_html
+from app.web.problem_page import CONTENT_SECURITY_POLICY, problem_page
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -80,6 +85,37 @@ def problem_response(problem: Problem) -> Response:
     )
 
 
+def _accept(scope: Scope) -> str | None:
+    values = [
+        value.decode("latin-1") for name, value in scope.get("headers", ()) if name == b"accept"
+    ]
+    return ", ".join(values) or None
+
+
+def negotiated_problem_response(problem: Problem, scope: Scope) -> Response:
+    """The problem for the request of `scope`: an HTML page when its Accept ranks text/html
+    above application/problem+json (RFC 9110 §12.5.1), problem+json otherwise; both vary by
+    Accept."""
+    if not prefers_html(_accept(scope)):
+        response = problem_response(problem)
+    else:
+        root_path = scope.get("root_path", "")
+        path = scope.get("path", "/")
+        below = path[len(root_path) :] if root_path and path.startswith(root_path) else path
+        response = Response(
+            content=problem_page(problem.to_dict(), below),
+            status_code=problem.status,
+            media_type="text/html; charset=utf-8",
+            headers={
+                **problem.headers,
+                "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+    response.headers.append("Vary", "Accept")
+    return response
+
+
 def internal_error_problem() -> Problem:
     """The 500 body: says nothing about the code; the trace goes to the log instead."""
     return Problem(500, "The server hit an unexpected error; it has been logged.")
@@ -87,7 +123,7 @@ def internal_error_problem() -> Problem:
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return problem_response(exc)
+    return negotiated_problem_response(exc, request.scope)
 
 
 async def http_exception_response(request: Request, exc: Exception) -> Response:
@@ -98,7 +134,8 @@ async def http_exception_response(request: Request, exc: Exception) -> Response:
         detail = f"No resource at {echoed_path(request.url.path)}."
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {echoed_path(request.url.path)}."
-    return problem_response(Problem(exc.status_code, detail, headers=dict(exc.headers or {})))
+    problem = Problem(exc.status_code, detail, headers=dict(exc.headers or {}))
+    return negotiated_problem_response(problem, request.scope)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
@@ -108,15 +145,14 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
         for error in exc.errors()
     ]
     where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
-    return problem_response(
-        Problem(
-            422,
-            f"The request is not valid: {where}",
-            type="/problems/validation",
-            title="Request validation failed",
-            errors=errors,
-        )
+    problem = Problem(
+        422,
+        f"The request is not valid: {where}",
+        type="/problems/validation",
+        title="Request validation failed",
+        errors=errors,
     )
+    return negotiated_problem_response(problem, request.scope)
 
 
 # What every problem body holds (RFC 9457 §3.1); extension members such as `limit` may follow.
@@ -215,4 +251,5 @@ class UnhandledErrorMiddleware:
             )
             if response_started:
                 raise
-            await problem_response(internal_error_problem())(scope, receive, send)
+            response = negotiated_problem_response(internal_error_problem(), scope)
+            await response(scope, receive, send)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from app.compression.dictionary_codec import DCZ
 from app.engine.benchmark import InputSummary, Report
-from app.engine.job_timing import JobResult
+from app.engine.job_timing import JobResult, Phase, phase_ties
 from app.tinysite.precompressed import PAGES_DIR
 
 LAYOUT_PATH = PAGES_DIR / "layout.html"
@@ -88,15 +88,30 @@ def download_url(codec: str, level: int) -> str:
     return f"compress/{quote(codec, safe='')}?level={int(level)}"
 
 
-def _row(result: JobResult) -> str:
+TIE = "≈"
+
+
+def speed_cell(result: JobResult, above: JobResult | None, phase: Phase) -> str:
+    """A speed's cell text, marked ≈ (class tie) when it equals that of the row `above` within
+    the noise of their runs (app/engine/job_timing.py's rule, app.js's `tied`)."""
+    mbps = result.compress_mbps if phase == "compress" else result.decompress_mbps
+    if above is None or not phase_ties(result, above, phase):
+        return speed_text(mbps)
+    return (
+        f'<span class=tie title="as fast as the row above within the noise of their runs">'
+        f"{TIE} {speed_text(mbps)}</span>"
+    )
+
+
+def _row(result: JobResult, above: JobResult | None) -> str:
     cells = (
         escaped(result.codec),
         str(int(result.level)),
         f"{result.size:,}",
         f"{result.ratio:.2f}",
         saving_text(result.saving),
-        speed_text(result.compress_mbps),
-        speed_text(result.decompress_mbps),
+        speed_cell(result, above, "compress"),
+        speed_cell(result, above, "decompress"),
         "yes" if result.verified else "<b>NO</b>",
         f'<button formaction="{escaped(download_url(result.codec, result.level))}">'
         "download</button>",
@@ -145,8 +160,10 @@ def results_table(report: Report, dictionary: InputSummary | None = None) -> str
             *([_dictionary_again(dictionary)] if dictionary is not None and has_dcz else []),
             "<div class=scroll><table id=results>",
             "<tr><th>" + "<th>".join(COLUMNS),
-            *(_row(result) for result in rows),
+            *(_row(result, above) for result, above in zip(rows, [None, *rows], strict=False)),
             "</table></div>",
+            f"<p>{TIE}: as fast as the row above within the noise of their own runs (each one's "
+            "fastest run no slower than the other's median run).",
             "</form>",
         ]
     )

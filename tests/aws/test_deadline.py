@@ -1,5 +1,9 @@
-"""The Lambda deadline holds: with 3 s left, a 4 MiB upload asking for brotli 11 (about 7 s of
+"""The Lambda deadline holds: with 4 s left, a 4 MiB upload asking for brotli 11 (about 7 s of
 work on this machine) gets its answer in time, brotli 11 reported under `skipped`.
+
+4 s rather than 3: with the suite on two xdist workers, a heavy test beside this one slowed the
+quick jobs enough that the engine's estimate skipped gzip 6 too under 3 s (seen once, at a load
+average of 7 on 2 cores); brotli 11 still cannot fit in 4 s.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def test_brotli_11_on_4_mib_is_skipped_and_the_answer_beats_the_deadline(
         headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
         body=multipart_file(data, "stdlib.py"),
     )
-    context = FakeLambdaContext(remaining_ms=3000)
+    context = FakeLambdaContext(remaining_ms=4000)
     threads_before = set(threading.enumerate())
     children_before = child_pids()
 
@@ -54,7 +58,7 @@ def test_brotli_11_on_4_mib_is_skipped_and_the_answer_beats_the_deadline(
     assert report["input"]["size"] == len(data)
     assert [(s["codec"], s["level"]) for s in report["skipped"]] == [("brotli", 11)]
     assert report["skipped"][0]["reason"]
-    assert report["budget_ms"] < 3000
+    assert report["budget_ms"] < 4000
     ran = {(r["codec"], r["level"]) for r in report["results"]}
     assert ("brotli", 11) not in ran
     assert ran == {

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from lambda_events import load_shape
-from loopback_server import serve_local_gateway, serve_on_loopback
+from loopback_server import UNTHROTTLED, serve_local_gateway, serve_on_loopback
 
 from app.aws.gateway_template import RestApiSettings, load_template, read_rest_api_settings
 from app.aws.local_http_api import (
@@ -112,7 +112,8 @@ def port_of(base_url: str) -> int:
 @pytest.fixture(scope="module")
 def local_lambda_port() -> Iterator[int]:
     """`python -m app.local`: the REST API, its banner naming the stage's URL."""
-    with serve_local_gateway(env=SERVER_ENV) as gateway:
+    # Unthrottled: these tests compare the function's bytes, many requests a second.
+    with serve_local_gateway(env=SERVER_ENV, parameter_overrides=UNTHROTTLED) as gateway:
         assert gateway.base_url.endswith(f":{port_of(gateway.base_url)}{STAGE}/")
         yield port_of(gateway.base_url)
 
@@ -120,7 +121,9 @@ def local_lambda_port() -> Iterator[int]:
 @pytest.fixture(scope="module")
 def local_http_api_port() -> Iterator[int]:
     """`python -m app.local --http-api`: the HTTP API, at the root."""
-    with serve_local_gateway(http_api=True, env=SERVER_ENV) as gateway:
+    with serve_local_gateway(
+        http_api=True, env=SERVER_ENV, parameter_overrides=UNTHROTTLED
+    ) as gateway:
         assert gateway.base_url.endswith(f":{port_of(gateway.base_url)}/")
         yield port_of(gateway.base_url)
 
@@ -182,13 +185,16 @@ def test_the_answers_compared_are_the_real_ones(local_lambda_port: int) -> None:
 
 
 @pytest.mark.parametrize("path", ["/", "/api", "/health", "/v2/", "/v1x", "/V1/", "/compress"])
-def test_outside_the_stage_the_rest_api_answers_missing_authentication_token(
+def test_outside_the_stage_the_rest_api_answers_its_gateway_response(
     local_lambda_port: int, path: str
 ) -> None:
+    """AWS's 403 {"message":"Missing Authentication Token"}, reshaped by the template's
+    MISSING_AUTHENTICATION_TOKEN gateway response (tests/aws/test_gateway_answers.py)."""
     status, headers, body = fetch(local_lambda_port, "GET", path, {}, b"")
-    assert status == 403
-    assert ("content-type", "application/json") in headers
-    assert body == b'{"message":"Missing Authentication Token"}'
+    assert status == 404
+    assert ("content-type", "application/problem+json") in headers
+    assert ("access-control-allow-origin", "*") in headers
+    assert json.loads(body)["type"] == "/problems/outside-the-stage"
 
 
 def test_the_stage_typed_without_its_slash_is_redirected_to_it(local_lambda_port: int) -> None:

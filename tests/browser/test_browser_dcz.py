@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import RESULTS_TIMEOUT_MS, table_rows, wait_for_table
-from chromium import SCREENSHOTS_DIR, Door, Watch, watch
+from browser_pages import table_rows
+from browser_uploads import (
+    choose_files,
+    download_row,
+    file_payload,
+    upload_with_script,
+    upload_without_script,
+)
+from browser_visits import Visit, visiting
+from chromium import Door
 from corpora import python_source
 from dcz_reference import prepared_dcz
-from playwright.sync_api import Browser, BrowserContext, Page, Response
+from playwright.sync_api import Browser, FilePayload, Page
 
 from app.compression.dictionary_codec import DCZ_SPREAD
 from app.compression.dictionary_transport import dcz_decompress
@@ -30,38 +38,19 @@ PREVIOUS = python_source(64 * 1024)
 CURRENT = PREVIOUS[:20_000] + b"# changed in v2\n" + PREVIOUS[20_100:] + b"\nadded = True\n"
 
 
-class Visit:
-    """A browser context on one door, watched (tests/chromium.py), with one page open."""
-
-    def __init__(self, context: BrowserContext, door: Door) -> None:
-        self.context = context
-        self.door = door
-        self.watch: Watch = watch(context, door)
-        self.page: Page = context.new_page()
-
-    def problems(self) -> list[str]:
-        return self.watch.problems(self.context)
-
-    def screenshot(self, name: str) -> None:
-        SCREENSHOTS_DIR.mkdir(exist_ok=True)
-        path = SCREENSHOTS_DIR / f"{name}-{self.door.name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+VIEWPORT = {"width": 1000, "height": 900}
 
 
 @pytest.fixture
 def visit(browser: Browser, door: Door) -> Iterator[Visit]:
-    context = browser.new_context(viewport={"width": 1000, "height": 900}, accept_downloads=True)
-    yield Visit(context, door)
-    context.close()
+    with visiting(browser, door, viewport=VIEWPORT) as opened:
+        yield opened
 
 
 @pytest.fixture
 def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
-    context = browser.new_context(
-        viewport={"width": 1000, "height": 900}, accept_downloads=True, java_script_enabled=False
-    )
-    yield Visit(context, door)
-    context.close()
+    with visiting(browser, door, viewport=VIEWPORT, java_script_enabled=False) as opened:
+        yield opened
 
 
 def as_report(report: dict[str, Any]) -> Report:
@@ -72,26 +61,21 @@ def as_report(report: dict[str, Any]) -> Report:
     )
 
 
+def two_versions(
+    file_name: str = "app.v2.js", dictionary_name: str = "app.v1.js"
+) -> dict[str, FilePayload]:
+    """The form's files: the current version to compress and the previous one as dictionary."""
+    return {
+        "file": file_payload(file_name, CURRENT, "text/javascript"),
+        "dictionary": file_payload(dictionary_name, PREVIOUS, "text/javascript"),
+    }
+
+
 def upload_two_versions(page: Page, door: Door) -> dict[str, Any]:
-    """Choose app.v2.js and its previous version, submit, wait for the table; the JSON report."""
-
-    def is_report_request(response: Response) -> bool:
-        return response.request.method == "POST" and response.url == door.url("compress")
-
+    """Choose app.v2.js and its previous version, submit, wait for both charts; the JSON report."""
     page.goto(door.base_url)
-    page.set_input_files(
-        "form input[name=file]",
-        {"name": "app.v2.js", "mimeType": "text/javascript", "buffer": CURRENT},
-    )
-    page.set_input_files(
-        "form input[name=dictionary]",
-        {"name": "app.v1.js", "mimeType": "text/javascript", "buffer": PREVIOUS},
-    )
-    with page.expect_response(is_report_request, timeout=RESULTS_TIMEOUT_MS) as answer:
-        page.click("form button")
-    wait_for_table(page)
+    report = upload_with_script(page, door, two_versions())
     page.wait_for_selector("#delivery-chart")
-    report: dict[str, Any] = answer.value.json()
     return report
 
 
@@ -141,13 +125,9 @@ def test_a_dcz_download_decodes_with_the_dictionary(
     page = visit.page
     upload_two_versions(page, door)
     codecs = [row[0] for row in table_rows(page, "#results-table")]
-    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
-        page.locator("#results-table tbody tr").nth(codecs.index("dcz")).locator("button").click()
-    download = download_info.value
+    download, downloaded = download_row(page, codecs.index("dcz"), tmp_path)
     assert download.suggested_filename == "app.v2.js.dcz"
-    saved = tmp_path / "app.v2.js.dcz"
-    download.save_as(saved)
-    assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
+    assert dcz_decompress(downloaded, PREVIOUS) == CURRENT
     assert visit.problems() == []
 
 
@@ -232,10 +212,7 @@ def test_a_dictionary_alone_is_shown_as_the_servers_problem(visit: Visit, door: 
     page = visit.page
     visit.watch.allow(400, door.url("compress"))  # the problem this test asks for
     page.goto(door.base_url)
-    page.set_input_files(
-        "form input[name=dictionary]",
-        {"name": "app.v1.js", "mimeType": "text/javascript", "buffer": PREVIOUS},
-    )
+    choose_files(page, {"dictionary": two_versions()["dictionary"]})
     page.click("form button")
     page.wait_for_selector("#status .error")
     assert "nothing to compress against it" in page.inner_text("#status .error")
@@ -250,38 +227,17 @@ def test_without_javascript_a_dcz_row_asks_for_the_dictionary_again(
     no_js_visit: Visit, door: Door, tmp_path: Path
 ) -> None:
     page = no_js_visit.page
-    page.goto(door.base_url)
-    page.set_input_files(
-        "input[name=file]", {"name": "app.v2.js", "mimeType": "text/plain", "buffer": CURRENT}
-    )
-    page.set_input_files(
-        "input[name=dictionary]",
-        {"name": "app.v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
-    )
-    page.click("form button")
-    page.wait_for_url(door.url("compress"))
-    page.wait_for_selector("table#results")
+    upload_without_script(page, door, two_versions())
     assert page.inner_text("#dictionary-name") == "app.v1.js"
     assert "choose the dictionary app.v1.js again" in page.inner_text("main")
     codecs = page.eval_on_selector_all(
         "table#results tr:has(td)", "rows => rows.map(r => r.cells[0].innerText)"
     )
     assert codecs.count("dcz") == len(DCZ_SPREAD)
-    page.set_input_files(
-        "input[type=file][name=file]",
-        {"name": "again.js", "mimeType": "text/plain", "buffer": CURRENT},
-    )
-    page.set_input_files(
-        "input[type=file][name=dictionary]",
-        {"name": "v1.js", "mimeType": "text/plain", "buffer": PREVIOUS},
-    )
+    choose_files(page, two_versions("again.js", "v1.js"))
     no_js_visit.screenshot("browser-dictionary-no-js")
-    with page.expect_download() as download_info:
-        page.locator("table#results tr:has(td) button").nth(codecs.index("dcz")).click()
-    download = download_info.value
+    download, downloaded = download_row(page, codecs.index("dcz"), tmp_path)
     assert download.suggested_filename == "again.js.dcz"
-    saved = tmp_path / "again.js.dcz"
-    download.save_as(saved)
-    assert dcz_decompress(saved.read_bytes(), PREVIOUS) == CURRENT
+    assert dcz_decompress(downloaded, PREVIOUS) == CURRENT
     assert download.url.startswith(door.url("compress/dcz?level="))
     assert no_js_visit.problems() == []

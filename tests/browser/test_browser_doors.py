@@ -13,46 +13,38 @@ from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
-from chromium import Door, Watch, watch
+from browser_pages import RESULTS_TIMEOUT_MS
+from browser_uploads import (
+    choose_files,
+    download_row,
+    file_payload,
+    result_rows,
+    upload_with_script,
+    upload_without_script,
+)
+from browser_visits import Visit, visiting
+from chromium import Door
 from corpora import python_source
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from app.compression.registry import CODECS
 from app.tinysite import PAGES
 
 SAMPLE = python_source(24 * 1024)
-RESULTS_TIMEOUT_MS = 60_000
 # Two 404 pages: one level below the pages' own, and two deeper (its links climb back up).
 MISSING_PAGES = ("no-such-page", "no/such/deep/page")
 
 
-class Visit:
-    """A browser context on one door, watched (tests/chromium.py), with one page open."""
-
-    def __init__(self, context: BrowserContext, door: Door) -> None:
-        self.context = context
-        self.door = door
-        self.watch: Watch = watch(context, door)
-        self.page: Page = context.new_page()
-
-    def problems(self) -> list[str]:
-        return self.watch.problems(self.context)
-
-
 @pytest.fixture
 def visit(browser: Browser, door: Door) -> Iterator[Visit]:
-    context = browser.new_context(accept_downloads=True)
-    opened = Visit(context, door)
-    yield opened
-    context.close()
+    with visiting(browser, door) as opened:
+        yield opened
 
 
 @pytest.fixture
 def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
-    context = browser.new_context(accept_downloads=True, java_script_enabled=False)
-    opened = Visit(context, door)
-    yield opened
-    context.close()
+    with visiting(browser, door, java_script_enabled=False) as opened:
+        yield opened
 
 
 def links_on(page: Page) -> list[str]:
@@ -131,21 +123,12 @@ def test_the_script_uploads_and_downloads_under_the_door(
     assert app_js.startswith(door.url("app.js?v="))
     assert charts_js == door.url("charts.js") + app_js[app_js.index("?") :]
     assert page.evaluate("document.scripts.length") == 2
-    page.set_input_files(
-        "form input[type=file]", {"name": "sample.py", "mimeType": "text/plain", "buffer": SAMPLE}
-    )
-    with page.expect_response(door.url("compress")) as upload:
-        page.click("form button")
-    assert upload.value.status == 200
-    page.wait_for_selector("#results-table tbody tr", timeout=RESULTS_TIMEOUT_MS)
+    upload_with_script(page, door, {"file": file_payload("sample.py", SAMPLE)})
     assert page.inner_text("#filename") == "sample.py"
-    first_row = page.locator("#results-table tbody tr").first
-    codec = CODECS[first_row.locator("td[data-key=codec]").inner_text()]
-    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
-        first_row.locator("button").click()
-    saved = tmp_path / "download"
-    download_info.value.save_as(saved)
-    assert codec.decompress(saved.read_bytes()) == SAMPLE
+    codec = CODECS[result_rows(page).first.locator("td[data-key=codec]").inner_text()]
+    download, downloaded = download_row(page, 0, tmp_path)
+    assert download.suggested_filename == "sample.py" + codec.extension
+    assert codec.decompress(downloaded) == SAMPLE
     assert visit.problems() == []
 
 
@@ -153,30 +136,14 @@ def test_the_form_uploads_and_downloads_without_javascript(
     no_js_visit: Visit, door: Door, tmp_path: Path
 ) -> None:
     page = no_js_visit.page
-    page.goto(door.base_url)
-    page.set_input_files(
-        "form input[type=file]", {"name": "sample.py", "mimeType": "text/plain", "buffer": SAMPLE}
-    )
-    with page.expect_navigation(timeout=RESULTS_TIMEOUT_MS) as navigation:
-        page.click("form button")
-    assert navigation.value is not None
-    assert (navigation.value.status, navigation.value.url) == (200, door.url("compress"))
-    page.wait_for_selector("table#results")
+    upload_without_script(page, door, {"file": file_payload("sample.py", SAMPLE)})
     # A row's download posts the input chosen again, to compress/{codec}?level=N beside it.
-    first_row = page.locator("table#results tr:has(td)").first
-    codec = CODECS[first_row.locator("td").first.inner_text()]
-    page.set_input_files(
-        "input[type=file][name=file]",
-        {"name": "again.py", "mimeType": "text/plain", "buffer": SAMPLE},
-    )
-    with page.expect_download(timeout=RESULTS_TIMEOUT_MS) as download_info:
-        first_row.locator("button").click()
-    download = download_info.value
+    codec = CODECS[result_rows(page).first.locator("td").first.inner_text()]
+    choose_files(page, {"file": file_payload("again.py", SAMPLE)})
+    download, downloaded = download_row(page, 0, tmp_path)
     assert download.url.startswith(door.url("compress/"))
     assert download.suggested_filename == "again.py" + codec.extension
-    saved = tmp_path / "download"
-    download.save_as(saved)
-    assert codec.decompress(saved.read_bytes()) == SAMPLE
+    assert codec.decompress(downloaded) == SAMPLE
     # "Try another" goes back to the home page under the same door.
     with page.expect_navigation() as back:
         page.click("text=Try another")

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 from lambda_events import build_event, invoke, read_result
-from sam_tools import lambda_python, run_artifact, sam_build
+from sam_tools import PROJECT_ROOT, host_architecture, lambda_python, run_artifact, sam_build
+
+from app.compression.codec_spec import parse_codec_spec
 
 MULTIPART_BOUNDARY = "artifact-test-boundary"
 SAMPLE = b"CompressTest in a Lambda artifact. " * 400
@@ -43,6 +45,13 @@ REQUESTS = [
     for request in [
         ("GET", "/", "", {"Accept-Encoding": "br, gzip", "Accept": "text/html"}, b""),
         ("POST", "/compress", "codecs=gzip:6,zstd:3", UPLOAD_HEADERS, multipart_file(SAMPLE)),
+        (
+            "POST",
+            "/compress",
+            "codecs=lz4:1-12,snappy,libdeflate:1-12",
+            UPLOAD_HEADERS,
+            multipart_file(SAMPLE),
+        ),
         ("POST", "/compress/gzip", "level=6", UPLOAD_HEADERS, multipart_file(SAMPLE)),
     ]
 ]
@@ -71,6 +80,54 @@ def test_artifact_holds_the_app_and_its_dependencies_only(artifact: Path) -> Non
     assert (artifact / "app" / "tinysite" / "pages" / "home.html").exists()
     # Extension modules for this machine, which the test build targets.
     assert list(artifact.glob("pydantic_core/_pydantic_core.cpython-313-*-linux-gnu.so"))
+
+
+# ELF e_machine of each Lambda architecture (the ELF specification's values).
+ELF_MACHINES = {"x86_64": 62, "arm64": 183}
+# The compiled codec bindings (app/compression/native_codecs.py), and the others it needs.
+EXTENSIONS = ("lz4/frame/_frame", "pysnappy/core", "deflate/_deflate", "zstandard/backend_c")
+
+
+def extension_machines(artifact: Path) -> dict[str, set[int]]:
+    """Each extension module of `artifact` (path below it) -> the ELF machines it is built for."""
+    machines: dict[str, set[int]] = {}
+    for library in artifact.rglob("*.so"):
+        header = library.read_bytes()[:20]
+        assert header[:4] == b"\x7fELF", library
+        name = str(library.relative_to(artifact)).split(".")[0]
+        machines.setdefault(name, set()).add(int.from_bytes(header[18:20], "little"))
+    return machines
+
+
+@pytest.fixture(scope="module")
+def other_architecture_artifact(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """deploy/build_artifact.py for the architecture this machine is not (as sam build runs it)."""
+    other = "arm64" if host_architecture() == "x86_64" else "x86_64"
+    target = tmp_path_factory.mktemp("other") / "artifact"
+    subprocess.run(
+        [
+            str(lambda_python()),
+            str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
+            "--architecture",
+            other,
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return other, target
+
+
+def test_both_architectures_ship_every_binding_built_for_them(
+    artifact: Path, other_architecture_artifact: tuple[str, Path]
+) -> None:
+    other, other_artifact = other_architecture_artifact
+    for architecture, built in ((host_architecture(), artifact), (other, other_artifact)):
+        machines = extension_machines(built)
+        for extension in EXTENSIONS:
+            assert any(name.startswith(extension) for name in machines), (architecture, extension)
+        # Every compiled module, not only the codecs', is for the architecture built.
+        assert {m for found in machines.values() for m in found} == {ELF_MACHINES[architecture]}
 
 
 def test_every_module_has_unchecked_bytecode_for_python_3_13(artifact: Path) -> None:
@@ -115,7 +172,9 @@ def test_the_artifact_answers_as_the_app_does_in_process(
     if path == "/compress":
         report = json.loads(from_artifact.body)
         assert report["input"]["sha256"] == hashlib.sha256(SAMPLE).hexdigest()
-        assert {(r["codec"], r["level"]) for r in report["results"]} == {("gzip", 6), ("zstd", 3)}
+        asked = dict(item.split("=") for item in query.split("&"))["codecs"]
+        expected = {(codec.name, level) for codec, level in parse_codec_spec(asked)}
+        assert {(r["codec"], r["level"]) for r in report["results"]} == expected
         assert all(r["verified"] for r in report["results"])
     elif path == "/compress/gzip":
         # Not byte-equal across versions: Python 3.13's gzip writes OS 255 in the header, 3.11's 3.

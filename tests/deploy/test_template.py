@@ -200,7 +200,10 @@ def test_the_rest_api_passes_every_body_as_binary(
         for e in function["Events"].values()
         if e["Type"] == "Api" and e["Properties"]["RestApiId"] == {"Ref": "RestApi"}
     }
-    assert routes == {("/", "ANY"), ("/{proxy+}", "ANY")}
+    # The catch-alls, and the upload routes as resources of their own
+    # (tests/deploy/test_route_limits.py checks those).
+    assert {("/", "ANY"), ("/{proxy+}", "ANY")} <= routes
+    assert all(method == "ANY" for _, method in routes)
 
 
 def test_the_http_api_takes_every_request(
@@ -208,8 +211,10 @@ def test_the_http_api_takes_every_request(
 ) -> None:
     assert template["Resources"]["HttpApi"]["Type"] == "AWS::Serverless::HttpApi"
     events = [e for e in function["Events"].values() if e["Type"] == "HttpApi"]
-    # No Path and Method: the $default route.
-    assert events == [{"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HttpApi"}}}]
+    # No Path and Method: the $default route; the upload routes have their own (POST only,
+    # tests/deploy/test_route_limits.py), every other request goes to $default.
+    assert {"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HttpApi"}}} in events
+    assert all(e["Properties"].get("Method", "POST") == "POST" for e in events)
 
 
 def test_outputs_name_both_urls(template: dict[str, Any]) -> None:
@@ -220,10 +225,14 @@ def test_outputs_name_both_urls(template: dict[str, Any]) -> None:
 
 
 LIMIT_DEFAULTS = {
-    "RestApiThrottlingRateLimit": 1,
-    "RestApiThrottlingBurstLimit": 5,
-    "HttpApiThrottlingRateLimit": 1,
-    "HttpApiThrottlingBurstLimit": 5,
+    "RestApiUploadRateLimit": 1,
+    "RestApiUploadBurstLimit": 5,
+    "RestApiPageRateLimit": 10,
+    "RestApiPageBurstLimit": 40,
+    "HttpApiUploadRateLimit": 1,
+    "HttpApiUploadBurstLimit": 5,
+    "HttpApiPageRateLimit": 10,
+    "HttpApiPageBurstLimit": 40,
     "ReservedConcurrency": 68,
 }
 
@@ -238,38 +247,23 @@ def test_each_limit_is_a_number_parameter_with_its_default(
     assert parameter["Description"]
 
 
-def test_the_rest_api_stage_throttles_every_method(template: dict[str, Any]) -> None:
-    api = template["Resources"]["RestApi"]["Properties"]
-    assert api["MethodSettings"] == [
-        {
-            "ResourcePath": "/*",
-            "HttpMethod": "*",
-            "ThrottlingRateLimit": {"Ref": "RestApiThrottlingRateLimit"},
-            "ThrottlingBurstLimit": {"Ref": "RestApiThrottlingBurstLimit"},
-        }
-    ]
+def test_the_rest_api_keeps_its_stage(template: dict[str, Any]) -> None:
     # app/local.py serves under this stage; renaming it would move every URL.
-    assert api["StageName"] == "v1"
+    # (Its throttling: tests/deploy/test_route_limits.py.)
+    assert template["Resources"]["RestApi"]["Properties"]["StageName"] == "v1"
 
 
-def test_the_http_api_throttles_its_default_route(template: dict[str, Any]) -> None:
-    assert template["Resources"]["HttpApi"]["Properties"] == {
-        "DefaultRouteSettings": {
-            "ThrottlingRateLimit": {"Ref": "HttpApiThrottlingRateLimit"},
-            "ThrottlingBurstLimit": {"Ref": "HttpApiThrottlingBurstLimit"},
-        }
-    }
-
-
-def test_the_function_is_capped_at_what_the_gateways_can_admit(
+def test_the_function_is_capped_at_the_uploads_one_route_admits_through_each_door(
     template: dict[str, Any], function: dict[str, Any]
 ) -> None:
     assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
     limits = limits_from_template(template)
-    # (5 + 1 x 29) for each gateway: never below (Lambda's refusal would reach the client as
-    # the gateway's 500, billed, instead of its 429), never above (it would raise the ceiling).
+    # (5 + 1 x 29) for one upload route of each gateway (docs/deploy.md: uploads to several
+    # routes at once past it meet Lambda's limit, a 5xx of the gateway's, not a bigger bill).
     assert limits.timeout_seconds == function["Timeout"] == 29
-    assert limits.admitted_concurrency == limits.reserved_concurrency == 68
+    one_route = [b for b in limits.buckets if b.upload and b.name.endswith(" /compress")]
+    assert len(one_route) == 2
+    assert sum(b.in_flight(29) for b in one_route) == limits.reserved_concurrency == 68
 
 
 def test_snapstart_is_a_parameter_off_by_default(
@@ -357,7 +351,10 @@ def test_sam_points_both_apis_at_the_published_alias(snapstart: str) -> None:
     assert function["ReservedConcurrentExecutions"] == {"Ref": "ReservedConcurrency"}
 
     permissions = by_type["AWS::Lambda::Permission"].values()
-    assert len(permissions) == 3  # the REST API's / and /{proxy+}, the HTTP API's $default
+    # The REST API's / and /{proxy+}, the HTTP API's $default, and each upload route's own
+    # resource and route (five, tests/deploy/test_route_limits.py) through both.
+    routes = 3 + 2 * 5
+    assert len(permissions) == routes
     assert all(p["Properties"]["FunctionName"] == {"Ref": alias_id} for p in permissions)
     integrations = [
         method["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
@@ -366,15 +363,15 @@ def test_sam_points_both_apis_at_the_published_alias(snapstart: str) -> None:
         for path in api["Properties"]["Body"]["paths"].values()
         for method in path.values()
     ]
-    assert len(integrations) == 3
+    assert len(integrations) == routes
     assert all(f"/functions/${{{alias_id}}}/invocations" in uri for uri in integrations)
 
     ((rest_stage,),) = [list(by_type["AWS::ApiGateway::Stage"].values())]
     assert rest_stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] == {
-        "Ref": "RestApiThrottlingRateLimit"
+        "Ref": "RestApiPageRateLimit"
     }
     ((http_stage,),) = [list(by_type["AWS::ApiGatewayV2::Stage"].values())]
     assert http_stage["Properties"]["DefaultRouteSettings"] == {
-        "ThrottlingRateLimit": {"Ref": "HttpApiThrottlingRateLimit"},
-        "ThrottlingBurstLimit": {"Ref": "HttpApiThrottlingBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "HttpApiPageRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "HttpApiPageBurstLimit"},
     }

@@ -41,6 +41,8 @@ RESULT_FIELDS = [
     "verified",
     "repeats",
     "decompress_repeats",
+    "compress_ms_median",
+    "decompress_ms_median",
 ]
 
 
@@ -91,8 +93,8 @@ def test_report_has_the_fields_of_the_issue_and_exact_sizes() -> None:
         assert result["ratio"] == pytest.approx(len(data) / size)
         assert result["saving"] == pytest.approx(100 * (1 - size / len(data)))
         assert result["verified"] is True
-        assert result["compress_ms"] > 0
-        assert result["decompress_ms"] > 0
+        assert result["compress_ms_median"] >= result["compress_ms"] > 0
+        assert result["decompress_ms_median"] >= result["decompress_ms"] > 0
         assert result["compress_cpu_ms"] > 0
         assert result["compress_mbps"] == pytest.approx(
             len(data) / 1e6 / (result["compress_ms"] / 1000)
@@ -126,7 +128,12 @@ def test_empty_input_gives_a_complete_json_valid_report() -> None:
     "data", [b"x", already_gzipped(), incompressible(40_000)], ids=["one-byte", "gz", "random"]
 )
 def test_other_real_inputs_round_trip_at_every_level_range_end(data: bytes) -> None:
-    jobs = [(c, level) for c in CODECS.values() for level in (c.min_level, c.default_level)]
+    # A codec whose fastest level is its default (lz4, snappy) runs it once.
+    jobs = list(
+        dict.fromkeys(
+            (c, level) for c in CODECS.values() for level in (c.min_level, c.default_level)
+        )
+    )
     report = benchmark(data, jobs, Budget(30))
     assert len(report.results) == len(jobs)
     assert not report.skipped

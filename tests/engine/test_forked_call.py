@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -74,12 +75,14 @@ def test_calls_forked_from_many_threads_at_once_each_get_their_own_value() -> No
         assert list(pool.map(one, range(32))) == [n * n for n in range(32)]
 
 
-def test_on_the_lambda_python_a_fork_beside_threads_raises_no_warning() -> None:
-    """Python 3.12+ warns (DeprecationWarning) on any fork in a process with threads; the
-    module silences that warning for its own fork only; -W always would show any other (-W
-    error cannot: CPython reports that warning from inside fork and clears it)."""
+def fork_beside_a_thread_on_lambda_python(fork: str) -> subprocess.CompletedProcess[str]:
+    """Run `fork` (Python source) on the Lambda runtime's Python while another thread runs.
+
+    `-W always` shows every warning (`-W error` cannot: CPython reports the fork warning from
+    inside fork and clears it). `module` is app/engine/forked_call.py, loaded from its file.
+    """
     script = f"""
-import importlib.util, sys, threading, time
+import importlib.util, os, sys, threading
 spec = importlib.util.spec_from_file_location("app.engine.forked_call", {str(FORKED_CALL_SOURCE)!r})
 module = importlib.util.module_from_spec(spec)
 sys.modules["app.engine.forked_call"] = module
@@ -88,39 +91,34 @@ stop = threading.Event()
 thread = threading.Thread(target=stop.wait)
 thread.start()
 try:
-    print(module.ForkedCall(lambda: 6 * 7).result())
+{textwrap.indent(textwrap.dedent(fork).strip(), "    ")}
 finally:
     stop.set()
 """
-    done = subprocess.run(
+    return subprocess.run(
         [str(lambda_python()), "-I", "-W", "always", "-c", script],
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_on_the_lambda_python_a_fork_beside_threads_raises_no_warning() -> None:
+    """Python 3.12+ warns (DeprecationWarning) on any fork in a process with threads; the
+    module silences that warning for its own fork only."""
+    done = fork_beside_a_thread_on_lambda_python("print(module.ForkedCall(lambda: 6 * 7).result())")
     assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "42", "")
 
 
 def test_without_the_filter_python_3_13_does_warn() -> None:
     """The check above can fail: the same fork outside the module does warn."""
-    script = """
-import os, threading
-stop = threading.Event()
-thread = threading.Thread(target=stop.wait)
-thread.start()
-try:
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-finally:
-    stop.set()
-"""
-    done = subprocess.run(
-        [str(lambda_python()), "-I", "-W", "always", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = fork_beside_a_thread_on_lambda_python(
+        """
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        """
     )
     assert done.returncode == 0
     assert "DeprecationWarning: This process" in done.stderr

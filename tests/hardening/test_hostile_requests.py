@@ -560,7 +560,7 @@ LAMBDA_CASES = [
     ),
     LambdaCase(
         "download: unknown codec",
-        lambda: upload(ONE_FILE, path="/compress/lz4", query=""),
+        lambda: upload(ONE_FILE, path="/compress/lzo", query=""),
         400,
         BAD_CODECS,
     ),

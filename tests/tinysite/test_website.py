@@ -123,6 +123,8 @@ def test_the_home_page_form_posts_to_compress_without_javascript() -> None:
         "method": "post",
         "action": "compress",  # relative: under /v1/ it is /v1/compress
         "enctype": "multipart/form-data",
+        # The published limit, which the script checks before sending (app/web/assets/app.js).
+        "data-max-upload": str(settings.max_upload_bytes),
     }
     assert {"type": "file", "name": "file"} in page.of("input")
     assert [attrs["name"] for attrs in page.of("textarea")] == ["text"]
@@ -413,7 +415,9 @@ def test_a_browser_refusing_every_coding_of_the_404_page_gets_the_problem(
 ) -> None:
     response = raw_request(client, "/nope", {"accept": "text/html", "accept-encoding": "*;q=0"})
     assert response.status == 404
-    assert response.header("content-type") == "application/problem+json"
+    # The problem as a browser gets every problem: a small page (app/web/problem_page.py).
+    assert response.header("content-type") == "text/html; charset=utf-8"
+    assert b"No resource at /nope." in response.body
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import html
 from dataclasses import replace
 from html.parser import HTMLParser
 
+import noise_cases
 import pytest
 from corpora import python_source
 from fastapi.testclient import TestClient
@@ -416,3 +417,17 @@ def test_compress_with_a_dictionary_answers_a_browser_with_the_page(client: Test
     reader = read_page(response.text)
     assert reader.text_by_id["dictionary-name"] == "v1.js"
     assert [row[0] for row in reader.rows[1:]] == ["dcz"]
+
+
+def test_speeds_tied_with_the_row_above_are_marked() -> None:
+    """Synthetic timings (tests/noise_cases.py): the marks fall exactly where the rule says."""
+    results = [JobResult(**fields) for fields in noise_cases.RESULTS]
+    synthetic = Report(InputSummary("synthetic.txt", noise_cases.INPUT_SIZE, "0" * 64), results)
+    rows = read_page(results_page(synthetic)).rows[1:]
+    marked = {
+        (row[0], column)
+        for row in rows
+        for column, cell in (("compress_mbps", row[5]), ("decompress_mbps", row[6]))
+        if cell.startswith("≈ ")
+    }
+    assert marked == noise_cases.TIED_BY_SIZE

@@ -34,10 +34,17 @@
     build(document.createElementNS("http://www.w3.org/2000/svg", tag), attributes, children);
 
   const grouped = (n) => n.toLocaleString("en");
+  const labelOf = (r) => `${r.codec} ${r.level}`;
   // Three significant figures at most, as the server's page writes them: 1,234 56.7 8.90 0.12
   const speed = (v) => (v >= 100 ? grouped(Math.round(v)) : v.toFixed(v >= 10 ? 1 : 2));
+  // Two results' speeds in a phase ("compress" or "decompress") are equal within the noise of
+  // their own runs when each one's fastest run is no slower than the other's median run: their
+  // spans [fastest, median] overlap. The server's rule too (app/engine/job_timing.py).
+  const tied = (a, b, phase) =>
+    a[`${phase}_ms`] <= b[`${phase}_ms_median`] && b[`${phase}_ms`] <= a[`${phase}_ms_median`];
+  const TIE = "≈";
   // charts.js builds its elements with these same helpers (it runs after this script).
-  window.CompressTestDom = { make, svg, grouped, speed };
+  window.CompressTestDom = { make, svg, grouped, speed, tied, TIE };
   // [key, heading, text of a value, the order the first click sorts in (1 ascending)]
   const COLUMNS = [
     ["codec", "codec", String, 1],
@@ -78,7 +85,31 @@
       xhr.send(body);
     });
 
-  // The detail of an RFC 9457 problem answer, or the status line.
+  // The published upload limit (MAX_UPLOAD_BYTES), which the page states; checked here first,
+  // so a file over it never travels.
+  const limit = Number(form.dataset.maxUpload) || Infinity;
+  const mib = (n) => `${grouped(n)} bytes (${+(n / 1048576).toFixed(2)} MiB)`;
+  const inputBytes = (input) => {
+    let total = 0;
+    for (const value of input.values()) {
+      total += typeof value === "string" ? new Blob([value]).size : value.size;
+    }
+    return total;
+  };
+
+  // What a status means when the answer is no problem body: the gateways' own answers
+  // (docs/api.md). The HTTP API's are {"message": ...}; over 10 MB API Gateway sends text.
+  const GATEWAY_ANSWERS = {
+    413: () => `The upload is larger than the service accepts: at most ${mib(limit)}.`,
+    429: () => "The service is busy: it takes a few uploads a second from everyone together.",
+    500: () => "The service failed on this request. Try again.",
+    502: () => "The service failed on this request. Try again.",
+    503: () => "The service did not answer in time (or is unavailable). Try again; a smaller file finishes sooner.",
+    504: () => "The service did not answer within the 29 seconds the gateway waits. Try again; a smaller file finishes sooner.",
+  };
+
+  // The detail of an RFC 9457 problem answer, the gateway's answer in words, or the status
+  // line; a 429 says how long to wait (Retry-After, in seconds).
   const failure = async (xhr) => {
     let problem = xhr.response;
     if (problem instanceof Blob) {
@@ -88,14 +119,28 @@
         problem = null;
       }
     }
-    const detail = problem && (problem.detail || problem.title);
-    return new Error(detail || `The server answered ${xhr.status} ${xhr.statusText}.`);
+    const isProblem = problem && typeof problem === "object" && typeof problem.type === "string";
+    const known = GATEWAY_ANSWERS[xhr.status];
+    let message = (isProblem && (problem.detail || problem.title)) ||
+      (known && known()) || `The server answered ${xhr.status} ${xhr.statusText}.`;
+    if (xhr.status === 429) {
+      const wait = Number(xhr.getResponseHeader("Retry-After")) || 1;
+      message += ` Try again in ${wait} s.`;
+    }
+    return new Error(message);
   };
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     // The page keeps the input: the downloads post it again, as the server keeps nothing.
     const input = new FormData(form);
+    const size = inputBytes(input);
+    if (size > limit) {
+      results.replaceChildren();
+      showError(new Error(`The file and text come to ${mib(size)}; the service takes at most ` +
+        `${mib(limit)} in all. Nothing was sent.`));
+      return;
+    }
     const bar = make("progress", { max: 1, value: 0 });
     const label = make("span", {}, " uploading");
     show(make("p", {}, bar, label));
@@ -132,7 +177,9 @@
         `, ${grouped(dictionary.size)} bytes; their sizes include dcz's 40-byte header.`));
     }
     if (report.results.length) {
-      parts.push(sortableTable(report.results, input));
+      parts.push(sortableTable(report.results, input), make("p", { class: "note" },
+        `${TIE}: as fast as the row above within the noise of their own runs (each one's ` +
+        "fastest run no slower than the other's median run)."));
       if (drawing) {
         parts.push(drawing.sizeSpeedChart(report.results), drawing.deliverySection(report));
       }
@@ -173,16 +220,27 @@
         if (columnKey !== key) th.removeAttribute("aria-sort");
         else th.setAttribute("aria-sort", direction > 0 ? "ascending" : "descending");
       });
-      body.replaceChildren(...sorted.map((row) => tableRow(row, input)));
+      body.replaceChildren(...sorted.map((row, i) => tableRow(row, input, sorted[i - 1])));
     };
     render();
     const head = make("thead", {}, make("tr", {}, ...headings, make("th", {}, "download")));
     return make("div", { class: "scroll" }, make("table", { id: "results-table" }, head, body));
   };
 
-  const tableRow = (row, input) => {
-    const cells = COLUMNS.map(([key, , text]) =>
-      make("td", { "data-key": key, "data-value": String(row[key]) }, text(row[key])));
+  // A speed equal to the row above's within the noise of their runs is marked ≈ (`tied`).
+  const SPEED_PHASES = { compress_mbps: "compress", decompress_mbps: "decompress" };
+  const tableRow = (row, input, above) => {
+    const cells = COLUMNS.map(([key, , text]) => {
+      const phase = SPEED_PHASES[key];
+      const cell = make("td", { "data-key": key, "data-value": String(row[key]) });
+      if (phase && above && tied(row, above, phase)) {
+        cell.classList.add("tie");
+        cell.title = `as fast as the row above (${labelOf(above)}) within the noise of their runs`;
+        cell.append(make("span", { class: "tie-mark" }, TIE + " "));
+      }
+      cell.append(text(row[key]));
+      return cell;
+    });
     const button = make("button", { type: "button" }, "download");
     button.addEventListener("click", () => download(row, input, button));
     return make("tr", {}, ...cells, make("td", {}, button));

@@ -6,7 +6,7 @@
 (() => {
   // app.js's DOM builders (attributes set one by one, strings become text nodes) and number
   // formats: app.js runs first and loads this script.
-  const { make, svg, grouped, speed } = window.CompressTestDom;
+  const { make, svg, grouped, speed, tied, TIE } = window.CompressTestDom;
   const milliseconds = (ms) => (ms >= 100 ? grouped(Math.round(ms)) : ms.toFixed(ms >= 10 ? 1 : 2));
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e67300", "#8c564b", "#d6359a",
                   "#17becf"];
@@ -63,16 +63,28 @@
     return [grid, labels];
   };
 
+  // The speed of a phase's median run: the slow end of its noise span (app.js's `tied`).
+  const medianMbps = (r) =>
+    r.compress_ms_median > 0 ? (r.compress_mbps * r.compress_ms) / r.compress_ms_median
+      : r.compress_mbps;
+  // A point of the front whose compress speed ties (app.js's `tied`) with a result that
+  // compresses smaller: it is on the front only by the noise of its runs.
+  const tiedSmaller = (r, rows) =>
+    rows.find((o) => o !== r && o.verified && o.ratio > r.ratio && tied(o, r, "compress"));
+
   // Ratio against compress speed (log scale, as Squash and lzbench plot it): up and to the right
   // is better. The ratio axis is linear, or logarithmic when the ratios span more than ten times
   // (dcz against a close previous version reaches hundreds while the rest stay near 4). One
-  // labelled point per job; the tooltip has its numbers. The Pareto front's points are ringed
-  // and joined by a dotted line.
+  // labelled point per job; the tooltip has its numbers. A bar from the point back to the speed
+  // of its median run shows the noise of its runs: two points whose bars overlap are equally
+  // fast. The Pareto front's points are ringed and joined by a dotted line; one that is on it
+  // only by noise (`tiedSmaller`) is labelled ≈.
   const sizeSpeedChart = (rows) => {
     const [width, height, left, right, top, bottom] = [640, 380, 52, 16, 12, 46];
     const slowest = 1e-3; // MB/s; an empty input is compressed at "0 MB/s"
     const speeds = rows.map((r) => Math.max(r.compress_mbps, slowest));
-    const xAxis = logAxis(speeds, left, width - right);
+    const medians = rows.map((r) => Math.max(medianMbps(r), slowest));
+    const xAxis = logAxis([...speeds, ...medians], left, width - right);
     const ratios = rows.map((r) => r.ratio);
     const [fewest, most] = [Math.min(...ratios), Math.max(...ratios)];
     const logRatios = fewest > 0 && most / fewest > 10;
@@ -98,7 +110,7 @@
       [width, height, left, right, top, bottom],
       xAxis.powers.map((power) => [xAxis.at(power), tickText(power)]),
       ratioTicks.map((ratio) => [y(ratio), logRatios ? tickText(ratio) : String(ratio)]),
-      "compress speed, MB/s (log scale) →  · · · Pareto front",
+      `compress speed, MB/s (log scale) →  · · · Pareto front  — median run  ${TIE} tie`,
       `ratio, original ÷ compressed${logRatios ? " (log scale)" : ""} →`);
 
     const codecs = [...new Set(rows.map((r) => r.codec))].sort(); // a codec's colour is stable
@@ -109,24 +121,33 @@
     const area = [left, top, width - right, height - bottom];
     const marks = points.map(([r, px, py]) => {
       const name = labelOf(r);
-      const box = placeLabel(name, px, py, taken, area);
+      const onFront = front.has(r);
+      const tie = onFront ? tiedSmaller(r, rows) : undefined;
+      const text = tie ? `${TIE} ${name}` : name;
+      const box = placeLabel(text, px, py, taken, area);
       const nearX = Math.min(Math.max(px, box[0]), box[2]);
       const nearY = Math.min(Math.max(py, box[1]), box[3]);
       const line = { x1: px, y1: py, x2: nearX, y2: nearY, stroke: "currentColor",
                      "stroke-opacity": 0.5 };
       const leader = Math.hypot(nearX - px, nearY - py) > 8 ? [svg("line", line)] : [];
-      const onFront = front.has(r);
       const ring = onFront ? [svg("circle", { cx: px, cy: py, r: 7, fill: "none",
                                               stroke: "currentColor" })] : [];
-      return svg("g", { class: onFront ? "point pareto" : "point", "data-codec": r.codec,
+      const color = colorOf(codecs, r.codec);
+      const noise = svg("line", { class: "noise", x1: xAxis.at(medians[rows.indexOf(r)]),
+                                  x2: px, y1: py, y2: py, stroke: color, "stroke-width": 2 });
+      const classes = ["point", ...(onFront ? ["pareto"] : []), ...(tie ? ["tie"] : [])];
+      return svg("g", { class: classes.join(" "), "data-codec": r.codec,
                         "data-level": r.level },
         svg("title", {}, `${name}: ratio ${r.ratio.toFixed(2)}, compress ` +
-          `${speed(r.compress_mbps)} MB/s, decompress ${speed(r.decompress_mbps)} MB/s` +
-          (onFront ? "; on the Pareto front" : "")),
-        svg("circle", { cx: px, cy: py, r: 4, fill: colorOf(codecs, r.codec) }),
+          `${speed(r.compress_mbps)} MB/s (median run ${speed(medianMbps(r))}), decompress ` +
+          `${speed(r.decompress_mbps)} MB/s` + (onFront ? "; on the Pareto front" : "") +
+          (tie ? `, but as fast as ${labelOf(tie)} within the noise, which compresses smaller`
+            : "")),
+        noise,
+        svg("circle", { cx: px, cy: py, r: 4, fill: color }),
         ...ring,
         ...leader,
-        svg("text", { x: box[0], y: box[3] - 1.5, "font-size": 10 }, name));
+        svg("text", { x: box[0], y: box[3] - 1.5, "font-size": 10 }, text));
     });
     const frontPath = svg("polyline", {
       id: "pareto-line", fill: "none", stroke: "currentColor", "stroke-dasharray": "2 3",

@@ -117,6 +117,15 @@ class ResultModel(BaseModel):
         f"made; 1 for an input over {REPEAT_MAX_INPUT_BYTES // 1024 // 1024} MiB.",
     )
     decompress_repeats: int = Field(ge=1, description="The same for decompression.")
+    compress_ms_median: float = Field(
+        description="Time of the median compression run, beside `compress_ms` (the fastest): "
+        "the spread of the runs. Two speeds are equal within the noise when each one's fastest "
+        "run is no slower than the other's median run (docs/api.md). Equal to `compress_ms` "
+        "for a phase run once."
+    )
+    decompress_ms_median: float = Field(
+        description="Time of the median decompression run, beside `decompress_ms`."
+    )
 
 
 class SkippedModel(BaseModel):

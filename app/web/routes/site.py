@@ -229,9 +229,8 @@ async def not_found(request: Request, exc: Exception) -> Response:
             sizes = page.dictionary_body_sizes
         coding = choose_encoding(fields.accept_encoding, sizes)
     if coding is None:
-        response = await http_exception_response(request, exc)
-        response.headers.append("Vary", "Accept")
-        return response
+        # The problem varies by Accept already (an HTML page for a browser, app/web/problems.py).
+        return await http_exception_response(request, exc)
     representation = page.representations[coding]
     return Response(
         representation.body if request.method != "HEAD" else b"",
