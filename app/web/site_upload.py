@@ -28,11 +28,11 @@ from app.sitecheck.limits import MAX_ENTRIES
 from app.web.problems import Problem
 from app.web.upload import (
     FORM_MEDIA_TYPES,
-    _declared_length,
-    _limited,
-    _media_type,
+    declared_length,
+    limited_body,
     malformed_form_problem,
     payload_too_large,
+    request_media_type,
 )
 
 SITE_FIELDS = ("file",)
@@ -64,12 +64,12 @@ def _given(value: UploadFile | str) -> bool:
 
 async def read_site_upload(request: Request, limit: int) -> SiteUpload:
     """The site's parts and the previous release's; a Problem when they cannot be read."""
-    is_form = _media_type(request) in FORM_MEDIA_TYPES
+    is_form = request_media_type(request) in FORM_MEDIA_TYPES
     body_limit = limit + SITE_FORM_FRAMING if is_form else limit
-    declared = _declared_length(request)
+    declared = declared_length(request)
     if declared is not None and declared > body_limit:
         raise payload_too_large(limit, None if is_form else declared)
-    limited = _limited(request, body_limit, limit)
+    limited = limited_body(request, body_limit, limit)
     if not is_form:
         body = b"".join([chunk async for chunk in limited.stream()])
         if len(body) > limit:

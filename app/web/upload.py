@@ -134,18 +134,21 @@ UPLOAD_BAD_REQUEST_RESPONSE: dict[str, Any] = {
 }
 
 
-def _media_type(request: Request) -> str:
+def request_media_type(request: Request) -> str:
+    """The request's Content-Type without parameters, lower-cased; "" when it has none."""
     return request.headers.get("content-type", "").partition(";")[0].strip().lower()
 
 
-def _declared_length(request: Request) -> int | None:
+def declared_length(request: Request) -> int | None:
+    """The Content-Length the client declared, None when absent or not a number: a claim to
+    refuse early by, never trusted for the count (limited_body counts the bytes)."""
     try:
         return int(request.headers["content-length"])
     except (KeyError, ValueError):
         return None
 
 
-def _limited(request: Request, body_limit: int, upload_limit: int) -> Request:
+def limited_body(request: Request, body_limit: int, upload_limit: int) -> Request:
     """The same request whose body stream raises the 413 once more than body_limit arrived."""
     received = 0
 
@@ -168,12 +171,12 @@ async def read_upload(request: Request, limit: int) -> Upload:
     413 over the limit, 400 when there is no input (a dictionary alone included), 422 when a
     form carries more than one input or more than one dictionary.
     """
-    is_form = _media_type(request) in FORM_MEDIA_TYPES
+    is_form = request_media_type(request) in FORM_MEDIA_TYPES
     body_limit = limit + FORM_FRAMING_ALLOWANCE if is_form else limit
-    declared = _declared_length(request)
+    declared = declared_length(request)
     if declared is not None and declared > body_limit:
         raise payload_too_large(limit, None if is_form else declared)
-    limited = _limited(request, body_limit, limit)
+    limited = limited_body(request, body_limit, limit)
     if is_form:
         return await _read_form(limited, limit)
     return await _read_raw(limited, limit)

@@ -23,8 +23,9 @@ from browser_uploads import (
     upload_without_script,
 )
 from browser_visits import Visit, visiting
-from chromium import Door
+from chromium import DOORS, Door
 from corpora import python_source
+from loopback_server import UNTHROTTLED, serve_local_gateway
 from playwright.sync_api import Browser, Page
 
 from app.compression.registry import CODECS
@@ -47,6 +48,22 @@ def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
         yield opened
 
 
+@pytest.fixture(scope="module", params=DOORS)
+def crawled_door(request: pytest.FixtureRequest) -> Iterator[Door]:
+    """A door without the gateway's page limits: the crawl below clicks faster than any visitor
+    (over 40 pages in a few seconds, past the page burst), and the limits have tests of their own
+    (tests/browser/test_browser_crowd.py browses every page at once under the defaults)."""
+    http_api = request.param == "http-api"
+    with serve_local_gateway(http_api=http_api, parameter_overrides=UNTHROTTLED) as gateway:
+        yield Door(request.param, gateway.base_url)
+
+
+@pytest.fixture
+def crawl_visit(browser: Browser, crawled_door: Door) -> Iterator[Visit]:
+    with visiting(browser, crawled_door) as opened:
+        yield opened
+
+
 def links_on(page: Page) -> list[str]:
     """The href of every link on the page, as written."""
     links: list[str] = page.eval_on_selector_all(
@@ -55,8 +72,9 @@ def links_on(page: Page) -> list[str]:
     return links
 
 
-def test_every_link_on_every_page_works(visit: Visit, door: Door) -> None:
+def test_every_link_on_every_page_works(crawl_visit: Visit, crawled_door: Door) -> None:
     """From the home page and two 404 pages, click each link of each page reached."""
+    visit, door = crawl_visit, crawled_door
     page = visit.page
     for missing in MISSING_PAGES:
         visit.watch.allow(404, door.url(missing))
