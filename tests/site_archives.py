@@ -16,9 +16,6 @@ from collections.abc import Iterable, Sequence
 
 import zstandard
 
-BOUNDARY = "----sitecheck7MA4YWxkTrZu0gW"
-MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
-
 Member = tuple[str, bytes]
 
 
@@ -104,18 +101,3 @@ def special_member(name: str, kind: bytes, linkname: str = "") -> tarfile.TarInf
     info.type = kind
     info.linkname = linkname
     return info
-
-
-def multipart_body(*parts: tuple[str, str | None, bytes]) -> bytes:
-    """(field, file name or None, content) parts framed as a browser frames them (RFC 7578)."""
-    chunks = []
-    for field, filename, content in parts:
-        disposition = f'form-data; name="{field}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        head = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n"
-        if filename is not None:
-            head += "Content-Type: application/octet-stream\r\n"
-        chunks.append(head.encode("utf-8") + b"\r\n" + content + b"\r\n")
-    chunks.append(f"--{BOUNDARY}--\r\n".encode())
-    return b"".join(chunks)

@@ -23,9 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from http_checks import MULTIPART, multipart_body
 from site_archives import (
-    MULTIPART,
-    multipart_body,
     sample_site,
     special_member,
     tar_bytes,

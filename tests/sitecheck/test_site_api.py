@@ -13,9 +13,10 @@ import httpx
 import pytest
 import zstandard
 from fastapi.testclient import TestClient
+from http_checks import MULTIPART, multipart_body
 from lambda_events import FakeLambdaContext, invoke
 from loopback_server import LoopbackServer
-from site_archives import MULTIPART, multipart_body, sample_site, tar_bytes, zip_bytes
+from site_archives import sample_site, tar_bytes, zip_bytes
 
 GATEWAYS = ("apigw-rest-v1", "apigw-http-v2")
 
