@@ -71,43 +71,30 @@ def build_hello_world(folder: Path) -> Path:
     (source / "requirements.txt").write_text(
         "\n".join(line for line in lines if line.startswith(wanted)) + "\n"
     )
-    artifact = folder / "hello-artifact"
-    subprocess.run(
-        [
-            str(lambda_python()),
-            str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
-            "--architecture",
-            host_architecture(),
-            "--requirements",
-            str(source / "requirements.txt"),
-            "--source",
-            str(source / "handler.py"),
-            str(artifact),
-        ],
-        check=True,
-        capture_output=True,
+    return build_artifact(
+        folder / "hello-artifact", [source / "handler.py"], source / "requirements.txt"
     )
-    return artifact
 
 
 def build_tree(tree: Path, folder: Path) -> Path:
     """Another checkout's handler.py and app/ through this deploy/build_artifact.py."""
-    artifact = folder / "before-artifact"
-    subprocess.run(
-        [
-            str(lambda_python()),
-            str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
-            "--architecture",
-            host_architecture(),
-            "--source",
-            str(tree / "handler.py"),
-            "--source",
-            str(tree / "app"),
-            str(artifact),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    return build_artifact(folder / "before-artifact", [tree / "handler.py", tree / "app"])
+
+
+def build_artifact(artifact: Path, sources: list[Path], requirements: Path | None = None) -> Path:
+    """`sources` (and `requirements`, else the project's) built into `artifact` for this
+    machine by deploy/build_artifact.py, under the Lambda's Python."""
+    command = [
+        str(lambda_python()),
+        str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
+        "--architecture",
+        host_architecture(),
+    ]
+    if requirements is not None:
+        command += ["--requirements", str(requirements)]
+    for source in sources:
+        command += ["--source", str(source)]
+    subprocess.run([*command, str(artifact)], check=True, capture_output=True)
     return artifact
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MiB = 1024 * 1024
+from app.compression.codec import MiB
 
 MAX_ENTRY_BYTES = 4 * MiB
 MAX_TOTAL_BYTES = 32 * MiB
