@@ -10,21 +10,34 @@ import gzip
 import json
 import random
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
 MiB = 1024 * 1024
 
 
+def _stdlib_sources() -> Iterator[Path]:
+    """The standard library's .py files in path order (sorted(rglob) gives the same order),
+    walked lazily: a caller that needs a few KiB reads a few files, not the whole tree (sorting
+    rglob's 90,000 entries cost each test process 0.6 s a call at collection)."""
+
+    def walk(folder: Path) -> Iterator[Path]:
+        for entry in sorted(folder.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                if entry.name != "site-packages":
+                    yield from walk(entry)
+            elif entry.suffix == ".py" and entry.is_file():
+                yield entry
+
+    yield from walk(Path(sysconfig.get_paths()["stdlib"]))
+
+
 @cache
 def python_source(size: int) -> bytes:
     """The first `size` bytes of the standard library's .py files, concatenated by path."""
-    stdlib = Path(sysconfig.get_paths()["stdlib"])
     collected = bytearray()
-    for path in sorted(stdlib.rglob("*.py")):
-        if "site-packages" in path.parts:
-            continue
+    for path in _stdlib_sources():
         collected += path.read_bytes()
         if len(collected) >= size:
             return bytes(collected[:size])
