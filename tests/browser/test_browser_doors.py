@@ -51,7 +51,7 @@ def no_js_visit(browser: Browser, door: Door) -> Iterator[Visit]:
 @pytest.fixture(scope="module", params=DOORS)
 def crawled_door(request: pytest.FixtureRequest) -> Iterator[Door]:
     """A door without the gateway's page limits: the crawl below clicks faster than any visitor
-    (over 40 pages in a few seconds, past the page burst), and the limits have tests of their own
+    (dozens of pages in a few seconds, past the page burst), and the limits have tests of their own
     (tests/browser/test_browser_crowd.py browses every page at once under the defaults)."""
     http_api = request.param == "http-api"
     with serve_local_gateway(http_api=http_api, parameter_overrides=UNTHROTTLED) as gateway:
