@@ -60,10 +60,12 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One Chromium per test process; each test opens its own context (a new, empty profile:
-    no cache, cookies or storage shared with another test)."""
+    """One Chromium per test module, not per session: while playwright's sync API is open it
+    keeps an asyncio event loop running in this thread, and the next module on the same worker
+    that runs a loop of its own (an ASGI app in process) would fail with "This event loop is
+    already running". Each test opens its own context (a new, empty profile)."""
     with chromium() as launched:
         yield launched
 
