@@ -17,27 +17,23 @@ from pathlib import Path
 MiB = 1024 * 1024
 
 
-def _stdlib_sources() -> Iterator[Path]:
-    """The standard library's .py files in path order (sorted(rglob) gives the same order),
-    walked lazily: a caller that needs a few KiB reads a few files, not the whole tree (sorting
-    rglob's 90,000 entries cost each test process 0.6 s a call at collection)."""
-
-    def walk(folder: Path) -> Iterator[Path]:
-        for entry in sorted(folder.iterdir()):
-            if entry.is_dir() and not entry.is_symlink():
-                if entry.name != "site-packages":
-                    yield from walk(entry)
-            elif entry.suffix == ".py" and entry.is_file():
-                yield entry
-
-    yield from walk(Path(sysconfig.get_paths()["stdlib"]))
+def _python_files(folder: Path) -> Iterator[Path]:
+    """The .py files under `folder` but outside site-packages, in path order (the order of
+    sorted(folder.rglob("*.py"))), walked lazily: a caller that needs a few KiB of the standard
+    library reads a few files, not its 90,000 entries (0.6 s a call at collection, sorted)."""
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            if entry.name != "site-packages":
+                yield from _python_files(entry)
+        elif entry.suffix == ".py" and entry.is_file():
+            yield entry
 
 
 @cache
 def python_source(size: int) -> bytes:
     """The first `size` bytes of the standard library's .py files, concatenated by path."""
     collected = bytearray()
-    for path in _stdlib_sources():
+    for path in _python_files(Path(sysconfig.get_paths()["stdlib"])):
         collected += path.read_bytes()
         if len(collected) >= size:
             return bytes(collected[:size])

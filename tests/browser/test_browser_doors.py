@@ -100,25 +100,27 @@ def test_every_link_on_every_page_works(crawl_visit: Visit, crawled_door: Door) 
         on_page = True
         for index, (href, resolved) in enumerate(links_on(page)):
             links_checked += 1
+            link = page.locator("a[href]").nth(index)
             if href.startswith("#"):
                 if not on_page:
                     page.goto(url)
                     on_page = True
-                page.locator("a[href]").nth(index).click()
+                link.click()
                 assert page.locator(f"[id='{href[1:]}']").count() == 1, f"{url}: {href}"
                 continue
-            if urldefrag(resolved).url in clicked:
+            target = urldefrag(resolved).url
+            if target in clicked:
                 continue
             if not on_page:
                 page.goto(url)
             with page.expect_navigation() as navigation:
-                page.locator("a[href]").nth(index).click()
+                link.click()
             on_page = False
             answer = navigation.value
             assert answer is not None, f"{url}: {href}"
             assert answer.status == 200, f"{url}: {href} -> {answer.status} {answer.url}"
             assert answer.url.startswith(door.base_url), f"{url}: {href} -> {answer.url}"
-            clicked.add(urldefrag(resolved).url)
+            clicked.add(target)
             to_visit.append(urldefrag(answer.url).url)
     # Every page of the site was reached, and /docs from the API page.
     assert {door.url(path.lstrip("/")) for path in PAGES} | {door.url("docs")} <= visited

@@ -194,8 +194,8 @@ def test_a_job_slower_than_its_estimate_is_stopped_at_the_deadline_and_leaves_no
     # The spin never ends, so answering at all shows the engine stopped it; the bound says it
     # answered promptly. 1.5 s of slack, not 0.25: with the suite on two xdist workers the other
     # worker's browser and build tests share the two CPUs, and kill, reap and report took 0.79 s
-    # twice there (never over 0.75 s run alone). The reason and the reaped children below are
-    # what prove the kill.
+    # twice there (never over 0.75 s run alone). The skip reason and the reaped children below
+    # are what prove the kill.
     assert time.monotonic() - started < 0.5 + 1.5
     # The finished job's result is kept; the spinning one was killed, not left to spin.
     assert [r.codec for r in report.results] == ["gzip"]
