@@ -21,6 +21,11 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 
+# The gzip job beside the endless one must finish inside the budget on a machine whose other
+# CPU the rest of the suite keeps busy: 0.5 s was once not enough there (its two timed phases
+# and the fork starved). Two seconds is ample and still far below any real request's budget.
+ENGINE_BUDGET_SECONDS = 2.0
+
 SCRIPT = """
 import dataclasses, json, multiprocessing, sys, time
 from pathlib import Path
@@ -58,7 +63,9 @@ def endless(data, level):
         pass
 stuck = dataclasses.replace(gzip_codec, name="endless", compress=endless)
 started = time.monotonic()
-engine = benchmark(b"abc" * 1000, [(stuck, 1), (gzip_codec, 1)], Budget(0.5), workers=2)
+engine = benchmark(
+    b"abc" * 1000, [(stuck, 1), (gzip_codec, 1)], Budget({budget}), workers=2
+)
 print(json.dumps({{
     "shm": shm,
     "status": response.status,
@@ -83,7 +90,9 @@ def namespace_command() -> list[str]:
 
 @pytest.fixture(scope="module")
 def without_dev_shm() -> dict[str, Any]:
-    script = SCRIPT.format(tests=str(PROJECT / "tests"), project=str(PROJECT))
+    script = SCRIPT.format(
+        tests=str(PROJECT / "tests"), project=str(PROJECT), budget=ENGINE_BUDGET_SECONDS
+    )
     completed = subprocess.run(
         [*namespace_command(), sys.executable, "-c", script],
         capture_output=True,
@@ -116,7 +125,7 @@ def test_the_handler_benchmarks_exactly_without_dev_shm(without_dev_shm: dict[st
 
 
 def test_a_job_past_the_deadline_is_killed_without_dev_shm(without_dev_shm: dict[str, Any]) -> None:
-    assert without_dev_shm["engine_seconds"] < 0.5 + 0.25
+    assert without_dev_shm["engine_seconds"] < ENGINE_BUDGET_SECONDS + 0.25
     assert without_dev_shm["engine_results"] == ["gzip"]
     assert without_dev_shm["engine_skipped"] == [
         ["endless", "still running when the budget ran out; stopped"]
