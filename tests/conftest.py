@@ -1,10 +1,11 @@
-"""Shared fixtures: the app over ASGI (Starlette's TestClient) and the event shapes."""
+"""Shared fixtures: the app over ASGI (Starlette's TestClient), the event shapes, the CLI."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from cli_runs import InProcessCli
 from fastapi.testclient import TestClient
 from lambda_events import SHAPES
 
@@ -25,3 +26,9 @@ def shape(request: pytest.FixtureRequest) -> str:
     """Each Lambda HTTP event shape AWS sends."""
     shape: str = request.param
     return shape
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> InProcessCli:
+    """`python -m app ARGS` as `cli(*ARGS)`, in this process (tests/cli_runs.py)."""
+    return InProcessCli(capsys, monkeypatch)

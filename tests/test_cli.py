@@ -1,37 +1,27 @@
-"""`python -m app FILE`: the same engine from a shell, table or JSON, progress on stderr."""
+"""`python -m app FILE`: the same engine from a shell, table or JSON, progress on stderr.
+
+Most tests call the CLI in this process (the `cli` fixture, tests/cli_runs.py); two run the real
+`python -m app`: the table, and an argument error exiting 2.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import noise_cases
 import pytest
+from cli_runs import InProcessCli, python_m_app
 from corpora import python_source
 from dcz_reference import prepared_dcz
 
+from app.__main__ import format_delivery, format_table
 from app.compression.dictionary_codec import DCZ_SPREAD
 from app.compression.dictionary_transport import dictionary_hash
 from app.compression.registry import CODECS
 from app.engine.benchmark import InputSummary, JobResult, Report
 from app.engine.delivery import deliveries, fastest_at
-
-PROJECT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=PROJECT,
-        input=stdin.decode() if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +32,8 @@ def source_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_table_is_aligned_and_sorted_by_size(source_file: Path) -> None:
-    done = run_cli(str(source_file), "--codecs", "gzip:1,brotli:9,zstd:1-3,bz2:9")
+    """A real `python -m app` (not `cli`): the entry point, exit 0 and the table through a pipe."""
+    done = python_m_app(str(source_file), "--codecs", "gzip:1,brotli:9,zstd:1-3,bz2:9")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("sample.py: 30,000 bytes, sha256 ")
@@ -67,16 +58,16 @@ def test_table_is_aligned_and_sorted_by_size(source_file: Path) -> None:
     assert "1 job at a time" in done.stdout
 
 
-def test_progress_bar_goes_to_stderr(source_file: Path) -> None:
-    done = run_cli(str(source_file), "--codecs", "gzip:1-4")
+def test_progress_bar_goes_to_stderr(cli: InProcessCli, source_file: Path) -> None:
+    done = cli(str(source_file), "--codecs", "gzip:1-4")
     assert done.returncode == 0
     assert "[" + "#" * 30 + "] 4/4 jobs" in done.stderr
     assert "1/4 jobs" in done.stderr
     assert "jobs" not in done.stdout
 
 
-def test_json_matches_the_api_schema(source_file: Path) -> None:
-    done = run_cli(str(source_file), "--codecs", "xz:0,deflate-raw:9", "--json")
+def test_json_matches_the_api_schema(cli: InProcessCli, source_file: Path) -> None:
+    done = cli(str(source_file), "--codecs", "xz:0,deflate-raw:9", "--json")
     assert done.returncode == 0
     report = json.loads(done.stdout)
     assert list(report) == [
@@ -99,8 +90,8 @@ def test_json_matches_the_api_schema(source_file: Path) -> None:
     )
 
 
-def test_stdin_and_an_empty_input() -> None:
-    done = run_cli("-", "--codecs", "gzip:6", "--json", stdin=b"")
+def test_stdin_and_an_empty_input(cli: InProcessCli) -> None:
+    done = cli("-", "--codecs", "gzip:6", "--json", stdin=b"")
     assert done.returncode == 0
     report = json.loads(done.stdout)
     assert report["input"] == {
@@ -111,8 +102,8 @@ def test_stdin_and_an_empty_input() -> None:
     assert report["results"][0]["saving"] is None
 
 
-def test_a_tiny_budget_lists_the_skipped(source_file: Path) -> None:
-    done = run_cli(str(source_file), "--codecs", "gzip:1,brotli:11", "--budget", "0")
+def test_a_tiny_budget_lists_the_skipped(cli: InProcessCli, source_file: Path) -> None:
+    done = cli(str(source_file), "--codecs", "gzip:1,brotli:11", "--budget", "0")
     assert done.returncode == 0
     assert "skipped:" in done.stdout
     assert "brotli 11: " in done.stdout
@@ -126,15 +117,16 @@ def test_a_tiny_budget_lists_the_skipped(source_file: Path) -> None:
     ],
 )
 def test_bad_codecs_exit_2_naming_the_valid(
-    source_file: Path, args: list[str], message: str
+    cli: InProcessCli, source_file: Path, args: list[str], message: str
 ) -> None:
-    done = run_cli(str(source_file), *args)
+    done = cli(str(source_file), *args)
     assert done.returncode == 2
     assert message in done.stderr
 
 
 def test_a_missing_file_exits_2() -> None:
-    done = run_cli("/nonexistent/file.bin")
+    """A real `python -m app` (not `cli`): an argument error leaves the interpreter with 2."""
+    done = python_m_app("/nonexistent/file.bin")
     assert done.returncode == 2
     assert "cannot read /nonexistent/file.bin" in done.stderr
 
@@ -149,9 +141,11 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return folder / "app.v1.py", folder / "app.v2.py"
 
 
-def test_a_dictionary_adds_dcz_to_the_default_jobs(two_versions: tuple[Path, Path]) -> None:
+def test_a_dictionary_adds_dcz_to_the_default_jobs(
+    cli: InProcessCli, two_versions: tuple[Path, Path]
+) -> None:
     previous, current = two_versions
-    done = run_cli(str(current), "--dictionary", str(previous), "--json")
+    done = cli(str(current), "--dictionary", str(previous), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     dcz = sorted((r["level"], r["size"]) for r in report["results"] if r["codec"] == "dcz")
@@ -165,9 +159,11 @@ def test_a_dictionary_adds_dcz_to_the_default_jobs(two_versions: tuple[Path, Pat
     assert len(report["results"]) == sum(len(c.default_run_levels) for c in CODECS.values()) + 3
 
 
-def test_the_table_names_the_dictionary_and_dcz_rows(two_versions: tuple[Path, Path]) -> None:
+def test_the_table_names_the_dictionary_and_dcz_rows(
+    cli: InProcessCli, two_versions: tuple[Path, Path]
+) -> None:
     previous, current = two_versions
-    done = run_cli(str(current), "--dictionary", str(previous), "--codecs", "dcz:7,zstd:7")
+    done = cli(str(current), "--dictionary", str(previous), "--codecs", "dcz:7,zstd:7")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[1].startswith("dcz against app.v1.py: 30,000 bytes, sha256 ")
@@ -186,9 +182,9 @@ def test_the_table_names_the_dictionary_and_dcz_rows(two_versions: tuple[Path, P
     ],
 )
 def test_bad_dictionary_and_speed_arguments_exit_2(
-    source_file: Path, args: list[str], message: str
+    cli: InProcessCli, source_file: Path, args: list[str], message: str
 ) -> None:
-    done = run_cli(str(source_file), *args)
+    done = cli(str(source_file), *args)
     assert done.returncode == 2
     assert message in done.stderr
 
@@ -200,8 +196,10 @@ def delivery_section(stdout: str) -> list[list[str]]:
     return [re.split(r"\s{2,}", line.strip()) for line in lines[header_at + 1 :] if line.strip()]
 
 
-def test_the_time_to_deliver_names_the_fastest_at_each_speed(source_file: Path) -> None:
-    done = run_cli(str(source_file), "--codecs", "gzip:1,xz:6", "--speeds", "0.5,8,2000")
+def test_the_time_to_deliver_names_the_fastest_at_each_speed(
+    cli: InProcessCli, source_file: Path
+) -> None:
+    done = cli(str(source_file), "--codecs", "gzip:1,xz:6", "--speeds", "0.5,8,2000")
     assert done.returncode == 0, done.stderr
     assert "precompressed = transfer + decompress; on the fly = compress + transfer" in done.stdout
     rows = delivery_section(done.stdout)
@@ -213,8 +211,6 @@ def test_the_time_to_deliver_names_the_fastest_at_each_speed(source_file: Path) 
 
 
 def test_format_delivery_uses_the_documented_formula() -> None:
-    from app.__main__ import format_delivery
-
     def result(codec: str, size: int, compress_ms: float, decompress_ms: float) -> JobResult:
         return JobResult(
             codec,
@@ -251,8 +247,6 @@ def test_format_delivery_uses_the_documented_formula() -> None:
 
 def test_the_table_shows_each_phases_median_and_marks_ties() -> None:
     """Synthetic timings (tests/noise_cases.py): medians beside the fastest, ≈ per the rule."""
-    from app.__main__ import format_table
-
     results = [JobResult(**fields) for fields in noise_cases.RESULTS]
     table = format_table(Report(InputSummary("x", noise_cases.INPUT_SIZE, ""), results))
     lines = table.splitlines()

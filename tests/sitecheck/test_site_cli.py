@@ -1,31 +1,21 @@
-"""`python -m app site PATH`: the site check from a shell, on a folder or an archive."""
+"""`python -m app site PATH`: the site check from a shell, on a folder or an archive.
+
+Most tests call the CLI in this process (the `cli` fixture, tests/cli_runs.py); the folder
+table test runs the real `python -m app site`, the subcommand through the module's entry point.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import brotli
 import pytest
 import zstandard
+from cli_runs import InProcessCli, python_m_app
 from site_archives import sample_site, tar_bytes
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def run_site(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", "site", *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -39,7 +29,8 @@ def folder(tmp_path: Path) -> Path:
 
 
 def test_folder_table_and_progress(folder: Path) -> None:
-    done = run_site(str(folder))
+    """A real `python -m app site` (not `cli`): the subcommand through the module's entry point."""
+    done = python_m_app("site", str(folder))
     assert done.returncode == 0, done.stderr
     assert "static plan" in done.stdout
     assert "typical server default" in done.stdout
@@ -48,10 +39,10 @@ def test_folder_table_and_progress(folder: Path) -> None:
     assert "[" + "#" * 30 + "]" in done.stderr
 
 
-def test_archive_json_matches_the_api_shape(tmp_path: Path) -> None:
+def test_archive_json_matches_the_api_shape(cli: InProcessCli, tmp_path: Path) -> None:
     archive = tmp_path / "site.tar.zst"
     archive.write_bytes(tar_bytes(sample_site(), "zst"))
-    done = run_site(str(archive), "--json")
+    done = cli.site(str(archive), "--json")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["root"] == "site"
@@ -59,9 +50,9 @@ def test_archive_json_matches_the_api_shape(tmp_path: Path) -> None:
     assert {"static", "dynamic", "typical_server", "identity"} <= set(report["totals"])
 
 
-def test_write_puts_verified_variants_beside_the_files(folder: Path) -> None:
+def test_write_puts_verified_variants_beside_the_files(cli: InProcessCli, folder: Path) -> None:
     before = {p.relative_to(folder) for p in folder.rglob("*")}
-    done = run_site(str(folder), "--write")
+    done = cli.site(str(folder), "--write")
     assert done.returncode == 0, done.stderr
     written = {p.relative_to(folder) for p in folder.rglob("*")} - before
     assert written
@@ -81,39 +72,32 @@ def test_write_puts_verified_variants_beside_the_files(folder: Path) -> None:
     assert not list(folder.rglob(".sitecheck-*"))  # no temporary file left behind
 
 
-def test_write_needs_a_folder(tmp_path: Path) -> None:
+def test_write_needs_a_folder(cli: InProcessCli, tmp_path: Path) -> None:
     archive = tmp_path / "site.zip"
     archive.write_bytes(tar_bytes(sample_site()))
-    done = run_site(str(archive), "--write")
+    done = cli.site(str(archive), "--write")
     assert done.returncode == 2
     assert "--write needs a folder" in done.stderr
 
 
-def test_refused_site_exits_with_the_problem(tmp_path: Path) -> None:
+def test_refused_site_exits_with_the_problem(cli: InProcessCli, tmp_path: Path) -> None:
     archive = tmp_path / "evil.tar"
     archive.write_bytes(tar_bytes([("../escape.html", b"<p>x")]))
-    done = run_site(str(archive))
+    done = cli.site(str(archive))
     assert done.returncode == 2
     assert "/problems/unsafe-path" in done.stderr
 
 
-def test_folder_symlink_is_refused(folder: Path) -> None:
+def test_folder_symlink_is_refused(cli: InProcessCli, folder: Path) -> None:
     (folder / "link.html").symlink_to("/etc/hostname")
-    done = run_site(str(folder))
+    done = cli.site(str(folder))
     assert done.returncode == 2
     assert "/problems/unsupported-entry" in done.stderr
 
 
-def test_plain_file_benchmark_still_works(tmp_path: Path) -> None:
+def test_plain_file_benchmark_still_works(cli: InProcessCli, tmp_path: Path) -> None:
     sample = tmp_path / "site"  # a file named like the subcommand, given as a path
     sample.write_bytes(b"hello " * 500)
-    done = subprocess.run(
-        [sys.executable, "-m", "app", str(sample), "--codecs", "gzip:6", "--json"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = cli(str(sample), "--codecs", "gzip:6", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"][0]["codec"] == "gzip"
