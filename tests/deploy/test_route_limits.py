@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sam_tools import TEMPLATE, sam_environment, sam_tool, sam_translate
+from sam_tools import TEMPLATE
 
 from app import app
 from app.aws.gateway_template import load_template
@@ -170,11 +170,13 @@ def test_each_gateway_response_is_a_problem_with_cors(
         assert "4194304 bytes" in body["detail"]
 
 
-def test_sam_puts_limits_and_responses_into_the_deployed_api() -> None:
+def test_sam_puts_limits_and_responses_into_the_deployed_api(
+    sam_translated: Callable[..., dict[str, Any]],
+) -> None:
     """What CloudFormation gets: the stage's MethodSettings, the gateway responses in the
     API's definition (so a change deploys the stage again), the HTTP API's RouteSettings;
     the WAF resources only under the PerClientLimitOn condition."""
-    resources = sam_translate()["Resources"]
+    resources = sam_translated()["Resources"]
     body = resources["RestApi"]["Properties"]["Body"]
     assert set(body["x-amazon-apigateway-gateway-responses"]) == set(GATEWAY_RESPONSE_TYPES)
     for path in post_routes():
@@ -199,8 +201,10 @@ def test_the_per_client_limit_is_off_by_default(template: dict[str, Any]) -> Non
         assert template["Resources"][name]["Condition"] == "PerClientLimitOn"
 
 
-def test_on_a_waf_rate_rule_per_ip_guards_the_rest_stage() -> None:
-    resources = sam_translate({"PerClientLimit": "On"})["Resources"]
+def test_on_a_waf_rate_rule_per_ip_guards_the_rest_stage(
+    sam_translated: Callable[..., dict[str, Any]],
+) -> None:
+    resources = sam_translated({"PerClientLimit": "On"})["Resources"]
     acl = resources["RestApiPerClientLimit"]["Properties"]
     (rule,) = acl["Rules"]
     statement = rule["Statement"]["RateBasedStatement"]
@@ -226,35 +230,15 @@ def test_on_a_waf_rate_rule_per_ip_guards_the_rest_stage() -> None:
     assert association["WebACLArn"] == {"Fn::GetAtt": ["RestApiPerClientLimit", "Arn"]}
 
 
-@pytest.fixture
-def per_client_limit_on(tmp_path: Path) -> Path:
-    """A copy of template.yaml whose PerClientLimit defaults to On: cfn-lint and sam validate
-    take no parameter values, so the default decides which resources they check."""
-    text = TEMPLATE.read_text()
-    default_off = '  PerClientLimit:\n    Type: String\n    Default: "Off"\n'
-    assert text.count(default_off) == 1
-    flipped = tmp_path / "template.yaml"
-    flipped.write_text(text.replace(default_off, default_off.replace('"Off"', '"On"')))
-    return flipped
+def test_cfn_lint_is_clean_with_the_waf_on(cfn_lint_problems: dict[str, list[str]]) -> None:
+    # The variant of template.yaml whose PerClientLimit defaults to On (conftest.py): cfn-lint
+    # and sam validate take no parameter values, so the default decides what they check.
+    assert cfn_lint_problems["PerClientLimit=On"] == []
 
 
-def test_cfn_lint_is_clean_with_the_waf_on(per_client_limit_on: Path) -> None:
-    linted = subprocess.run(
-        [str(sam_tool("cfn-lint")), str(per_client_limit_on)],
-        capture_output=True,
-        text=True,
-        env=sam_environment(),
-    )
-    assert (linted.returncode, linted.stdout) == (0, "")
-
-
-def test_sam_validate_lint_is_clean_with_the_waf_on(per_client_limit_on: Path) -> None:
-    validated = subprocess.run(
-        [str(sam_tool("sam")), "validate", "--lint", "--template-file", str(per_client_limit_on)],
-        capture_output=True,
-        text=True,
-        cwd=per_client_limit_on.parent,
-        env=sam_environment(),
-    )
+def test_sam_validate_lint_is_clean_with_the_waf_on(
+    sam_validate_lint: dict[str, subprocess.CompletedProcess[str]],
+) -> None:
+    validated = sam_validate_lint["PerClientLimit=On"]
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "is a valid SAM Template" in validated.stdout + validated.stderr

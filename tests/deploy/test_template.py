@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sam_tools import PROJECT_ROOT, TEMPLATE, sam_environment, sam_tool, sam_translate
+from sam_tools import PROJECT_ROOT, TEMPLATE
 
 from app.aws.gateway_template import load_template
 from app.config import DEFAULT_MAX_UPLOAD_BYTES, Settings, load_settings
@@ -40,44 +40,22 @@ def resolve(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
-@pytest.fixture(params=SNAPSTART_MODES)
-def template_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    """template.yaml as it is (SnapStart None), or a copy whose SnapStart defaults to on.
-
-    Linting a copy with the other default is how both modes get checked: cfn-lint and
-    `sam validate` check a parameter's Default against its AllowedValues and resolve Refs with
-    it, and `sam validate` takes no parameter values.
-    """
-    if request.param == "None":
-        return TEMPLATE
-    text = TEMPLATE.read_text()
-    snapstart_default = "  SnapStart:\n    Type: String\n    Default: None\n"
-    assert text.count(snapstart_default) == 1
-    flipped = tmp_path / "template.yaml"
-    on_by_default = snapstart_default.replace("None", request.param)
-    flipped.write_text(text.replace(snapstart_default, on_by_default))
-    assert load_template(flipped)["Parameters"]["SnapStart"]["Default"] == request.param
-    return flipped
+def snapstart_variant(snapstart: str) -> str:
+    """The template variant (conftest.py) whose SnapStart defaults to `snapstart`: template.yaml
+    itself for None, a copy for the other mode. Linting both is how both modes get checked."""
+    return "template.yaml" if snapstart == "None" else f"SnapStart={snapstart}"
 
 
-def test_cfn_lint_is_clean(template_file: Path) -> None:
-    linted = subprocess.run(
-        [str(sam_tool("cfn-lint")), str(template_file)],
-        capture_output=True,
-        text=True,
-        env=sam_environment(),
-    )
-    assert (linted.returncode, linted.stdout) == (0, "")
+@pytest.mark.parametrize("snapstart", SNAPSTART_MODES)
+def test_cfn_lint_is_clean(cfn_lint_problems: dict[str, list[str]], snapstart: str) -> None:
+    assert cfn_lint_problems[snapstart_variant(snapstart)] == []
 
 
-def test_sam_validate_lint_is_clean(template_file: Path) -> None:
-    validated = subprocess.run(
-        [str(sam_tool("sam")), "validate", "--lint", "--template-file", str(template_file)],
-        capture_output=True,
-        text=True,
-        cwd=template_file.parent,
-        env=sam_environment(),
-    )
+@pytest.mark.parametrize("snapstart", SNAPSTART_MODES)
+def test_sam_validate_lint_is_clean(
+    sam_validate_lint: dict[str, subprocess.CompletedProcess[str]], snapstart: str
+) -> None:
+    validated = sam_validate_lint[snapstart_variant(snapstart)]
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "is a valid SAM Template" in validated.stdout + validated.stderr
 
@@ -334,9 +312,11 @@ def test_the_version_description_fits_lambdas_limit(template: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize("snapstart", SNAPSTART_MODES)
-def test_sam_points_both_apis_at_the_published_alias(snapstart: str) -> None:
+def test_sam_points_both_apis_at_the_published_alias(
+    sam_translated: Callable[..., dict[str, Any]], snapstart: str
+) -> None:
     """What SAM's translator makes of the template: every way in invokes the alias."""
-    resources = sam_translate({"SnapStart": snapstart})["Resources"]
+    resources = sam_translated({"SnapStart": snapstart})["Resources"]
     by_type: dict[str, dict[str, Any]] = {}
     for logical_id, resource in resources.items():
         by_type.setdefault(resource["Type"], {})[logical_id] = resource
