@@ -4,6 +4,12 @@ uvicorn binds port 0 itself and the port is read from its start-up line. (Handin
 socket with `--fd` would be simpler, but uvicorn then takes the socket for a Unix one and
 asyncio leaves Nagle's algorithm on: every response waited ~40 ms for a delayed ACK.)
 Loopback only, by construction.
+
+`timing_floor_seconds` starts a server whose benchmarks time each phase for that long instead
+of app/engine/job_timing.py's MIN_PHASE_SECONDS (20 ms): for tests of what a page or a request
+shows of a report, not of how well it was timed (tests/engine holds those). A small upload's
+report then costs the server 0.05 CPU-seconds instead of 1.1; everything else is the real app
+under the real server. (The fuzz and soak tests lower the floor in process the same way.)
 """
 
 from __future__ import annotations
@@ -22,6 +28,24 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_SECONDS = 30.0
 LISTENING_LINE = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+) ")
+
+
+# `python -m MODULE ARGS...` with job_timing.MIN_PHASE_SECONDS set first; argv: FLOOR MODULE ARGS.
+RUN_WITH_TIMING_FLOOR = """
+import runpy, sys
+import app.engine.job_timing as job_timing
+job_timing.MIN_PHASE_SECONDS = float(sys.argv[1])
+module = sys.argv[2]
+sys.argv = [module, *sys.argv[3:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def python_module_command(module: str, timing_floor_seconds: float | None) -> list[str]:
+    """`python -m module`, or the same with the benchmarks' timing floor set (see above)."""
+    if timing_floor_seconds is None:
+        return [sys.executable, "-m", module]
+    return [sys.executable, "-c", RUN_WITH_TIMING_FLOOR, str(timing_floor_seconds), module]
 
 
 @dataclass
@@ -55,7 +79,9 @@ def _port_when_listening(process: subprocess.Popen[bytes], stderr_path: Path) ->
 
 @contextmanager
 def serve_on_loopback(
-    env: dict[str, str] | None = None, root_path: str = ""
+    env: dict[str, str] | None = None,
+    root_path: str = "",
+    timing_floor_seconds: float | None = None,
 ) -> Iterator[LoopbackServer]:
     """Run `uvicorn app:app` on 127.0.0.1:<ephemeral> until the block ends; stops it after.
 
@@ -64,9 +90,7 @@ def serve_on_loopback(
     uvicorn's --root-path: the app then sees every path under it, as behind a REST API's stage.
     """
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
+        *python_module_command("uvicorn", timing_floor_seconds),
         "app:app",
         "--host",
         "127.0.0.1",
@@ -120,6 +144,7 @@ def serve_local_gateway(
     http_api: bool = False,
     env: dict[str, str] | None = None,
     parameter_overrides: dict[str, str] | None = None,
+    timing_floor_seconds: float | None = None,
 ) -> Iterator[LocalGateway]:
     """Run handler.handler behind app/local.py's REST API (or, `http_api`, its HTTP API) on
     127.0.0.1:<ephemeral> until the block ends. LOG_LEVEL=WARNING keeps the request lines out.
@@ -127,8 +152,9 @@ def serve_local_gateway(
     The door throttles and answers as template.yaml configures it for its parameter defaults,
     what users meet; `parameter_overrides` sets others, as `sam deploy --parameter-overrides`
     would (UNTHROTTLED for a test that uploads more than a few times a second).
+    `timing_floor_seconds`: as for serve_on_loopback (this module's docstring).
     """
-    command = [sys.executable, "-m", "app.local", "--port", "0"]
+    command = [*python_module_command("app.local", timing_floor_seconds), "--port", "0"]
     if http_api:
         command.append("--http-api")
     if parameter_overrides:
