@@ -19,7 +19,12 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from loopback_server import LoopbackServer, serve_local_gateway, serve_on_loopback
+from loopback_server import (
+    QUICK_TIMING_FLOOR_SECONDS,
+    LoopbackServer,
+    serve_local_gateway,
+    serve_on_loopback,
+)
 from playwright.sync_api import Browser, BrowserContext, Request, Response, Route, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,7 +59,7 @@ def chromium() -> Iterator[Browser]:
 
 # The servers behind these fixtures time each benchmark phase for 0.5 ms, not 20 ms: their tests
 # check what pages and answers show of a report, not the timing (loopback_server's docstring).
-TIMING_FLOOR_SECONDS = 0.0005
+TIMING_FLOOR_SECONDS = QUICK_TIMING_FLOOR_SECONDS
 
 
 @pytest.fixture(scope="session")

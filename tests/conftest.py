@@ -1,4 +1,5 @@
-"""Shared fixtures: the app over ASGI (Starlette's TestClient), the event shapes, the CLI."""
+"""Shared fixtures: the app over ASGI (Starlette's TestClient), the event shapes, the CLI, and
+a quick timing floor for tests that do not read timings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import pytest
 from cli_runs import InProcessCli
 from fastapi.testclient import TestClient
 from lambda_events import SHAPES
+from loopback_server import QUICK_TIMING_FLOOR_SECONDS
 
 from app import app
+from app.engine import job_timing
 
 # tests/chromium.py: Debian's Chromium and a loopback uvicorn, as `browser` and `server` fixtures.
 pytest_plugins = ["chromium"]
@@ -32,3 +35,11 @@ def shape(request: pytest.FixtureRequest) -> str:
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> InProcessCli:
     """`python -m app ARGS` as `cli(*ARGS)`, in this process (tests/cli_runs.py)."""
     return InProcessCli(capsys, monkeypatch)
+
+
+@pytest.fixture
+def quick_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Benchmarks in this process time each phase for QUICK_TIMING_FLOOR_SECONDS; for a module
+    whose tests read what a report says, not its timing:
+    `pytestmark = pytest.mark.usefixtures("quick_timing")`."""
+    monkeypatch.setattr(job_timing, "MIN_PHASE_SECONDS", QUICK_TIMING_FLOOR_SECONDS)

@@ -7,9 +7,9 @@ Loopback only, by construction.
 
 `timing_floor_seconds` starts a server whose benchmarks time each phase for that long instead
 of app/engine/job_timing.py's MIN_PHASE_SECONDS (20 ms): for tests of what a page or a request
-shows of a report, not of how well it was timed (tests/engine holds those). A small upload's
-report then costs the server 0.05 CPU-seconds instead of 1.1; everything else is the real app
-under the real server. (The fuzz and soak tests lower the floor in process the same way.)
+shows of a report, not of how well it was timed (tests/engine holds those), with
+QUICK_TIMING_FLOOR_SECONDS. Everything else is the real app under the real server. (The
+`quick_timing` fixture, tests/conftest.py, lowers the floor in process the same way.)
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 STARTUP_TIMEOUT_SECONDS = 30.0
 LISTENING_LINE = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+) ")
 
+
+# Each phase repeats for 0.5 ms instead of 20 ms: a small upload's report then costs 0.05
+# CPU-seconds instead of 1.1.
+QUICK_TIMING_FLOOR_SECONDS = 0.0005
 
 # `python -m MODULE ARGS...` with job_timing.MIN_PHASE_SECONDS set first; argv: FLOOR MODULE ARGS.
 RUN_WITH_TIMING_FLOOR = """

@@ -25,6 +25,9 @@ from loopback_server import LoopbackServer, serve_on_loopback
 import handler
 from app.config import settings
 
+# Their answers are read for statuses, problems and what the service keeps doing, not timings.
+pytestmark = pytest.mark.usefixtures("quick_timing")
+
 MALFORMED = "/problems/malformed-event"
 TOO_LARGE = "/problems/payload-too-large"
 BLANK = "about:blank"

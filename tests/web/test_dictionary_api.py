@@ -29,6 +29,9 @@ from app.compression.dictionary_transport import (
 from app.compression.registry import CODECS
 from app.config import settings
 
+# Their reports are read for their sizes, bytes and problems, not for their timing.
+pytestmark = pytest.mark.usefixtures("quick_timing")
+
 LIMIT = settings.max_upload_bytes
 PREVIOUS = python_source(40_000)
 # The next version: a few lines changed near the start, some appended at the end.

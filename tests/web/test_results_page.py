@@ -32,6 +32,9 @@ from app.web.results_page import (
     speed_text,
 )
 
+# Their reports are read for what they say and how they are shown, not for their timing.
+pytestmark = pytest.mark.usefixtures("quick_timing")
+
 HOSTILE_NAME = "<script>alert(1)</script>.txt"
 JOBS = [(CODECS["gzip"], 9), (CODECS["zstd"], 3), (CODECS["bz2"], 1), (CODECS["deflate"], 1)]
 
