@@ -1,4 +1,4 @@
-"""template.yaml's variants and what the SAM tools make of them, once per test process.
+"""template.yaml's variants and what the SAM tools make of them, once per test run.
 
 test_template.py and test_route_limits.py lint template.yaml and copies of it with one
 parameter's Default changed: cfn-lint and `sam validate` take no parameter values, and check a
@@ -6,7 +6,8 @@ Default against its AllowedValues and resolve Refs with it (and conditions, so t
 limit's WAF resources are linted only in the copy where it is On). cfn-lint lints every variant
 in one run; `sam validate --lint` takes one template, so each variant gets a run of its own,
 all forked from one Python that imported the SAM CLI once (forked_sam.py). SAM's translator
-runs once for each set of parameter values the tests read, the same way.
+runs once for each set of parameter values the tests read, the same way. Each of these runs
+once a test run, in whichever worker asks first (tests/run_once.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from run_once import once_per_run
 from sam_tools import TEMPLATE, sam_environment, sam_tool
 
 from app.aws.gateway_template import load_template
@@ -60,12 +62,19 @@ def template_variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
 
 
 @pytest.fixture(scope="session")
-def cfn_lint_problems(template_variants: dict[str, Path]) -> dict[str, list[str]]:
-    """Each variant -> what one `cfn-lint` run over all of them reports for it.
+def cfn_lint_problems(
+    tmp_path_factory: pytest.TempPathFactory, template_variants: dict[str, Path]
+) -> dict[str, list[str]]:
+    """Each variant -> what one `cfn-lint` run over all of them reports for it, once a test
+    run (tests/run_once.py).
 
     Every match names its file; what names none of them (cfn-lint failing, a match for
     another file) is a problem of every variant's.
     """
+    return once_per_run(tmp_path_factory, "cfn-lint", lambda: lint(template_variants))
+
+
+def lint(template_variants: dict[str, Path]) -> dict[str, list[str]]:
     linted = subprocess.run(
         [str(sam_tool("cfn-lint")), "--format", "json", *map(str, template_variants.values())],
         capture_output=True,
@@ -93,8 +102,8 @@ def cfn_lint_problems(template_variants: dict[str, Path]) -> dict[str, list[str]
     return {name: [*found, *everyones] for name, found in problems.items()}
 
 
-def forked_sam(runs: list[dict[str, Any]]) -> list[subprocess.CompletedProcess[str]]:
-    """Each run of forked_sam.py's list, as the process of its own it stands for."""
+def forked_sam(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """forked_sam.py's results for `runs`: each run's returncode, stdout and stderr."""
     completed = subprocess.run(
         [str(sam_tool("python")), str(FORKED_SAM)],
         input=json.dumps(runs),
@@ -106,20 +115,25 @@ def forked_sam(runs: list[dict[str, Any]]) -> list[subprocess.CompletedProcess[s
     assert completed.returncode == 0, completed.stderr
     results: list[dict[str, Any]] = json.loads(completed.stdout)
     assert len(results) == len(runs)
-    return [
-        subprocess.CompletedProcess(
-            [run["tool"], *run["args"]], result["returncode"], result["stdout"], result["stderr"]
-        )
-        for run, result in zip(runs, results, strict=True)
-    ]
+    return results
+
+
+def as_completed_process(
+    run: dict[str, Any], result: dict[str, Any]
+) -> subprocess.CompletedProcess[str]:
+    """One of forked_sam's results, as the process of its own it stands for."""
+    args = [run["tool"], *run["args"]]
+    return subprocess.CompletedProcess(
+        args, result["returncode"], result["stdout"], result["stderr"]
+    )
 
 
 @pytest.fixture(scope="session")
 def sam_validate_lint(
-    template_variants: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory, template_variants: dict[str, Path]
 ) -> dict[str, subprocess.CompletedProcess[str]]:
     """Each variant -> `sam validate --lint --template-file VARIANT`, run in the variant's
-    folder."""
+    folder, once a test run."""
     runs = [
         {
             "tool": "sam",
@@ -128,7 +142,8 @@ def sam_validate_lint(
         }
         for path in template_variants.values()
     ]
-    return dict(zip(template_variants, forked_sam(runs), strict=True))
+    completed = once_per_run(tmp_path_factory, "sam-validate", lambda: forked_sam(runs))
+    return dict(zip(template_variants, map(as_completed_process, runs, completed), strict=True))
 
 
 def _overrides(parameter_values: dict[str, str]) -> list[str]:
@@ -136,8 +151,9 @@ def _overrides(parameter_values: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def sam_translated() -> Callable[..., dict[str, Any]]:
-    """sam_tools.sam_translate, with every TRANSLATED_PARAMETERS translation made up front."""
+def sam_translated(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Any]]:
+    """sam_tools.sam_translate, with every TRANSLATED_PARAMETERS translation made up front,
+    once a test run."""
     runs = [
         {
             "tool": "sam_translate",
@@ -146,9 +162,10 @@ def sam_translated() -> Callable[..., dict[str, Any]]:
         }
         for parameters in TRANSLATED_PARAMETERS
     ]
+    results = once_per_run(tmp_path_factory, "sam-translate", lambda: forked_sam(runs))
     translations = {
-        tuple(_overrides(parameters)): completed
-        for parameters, completed in zip(TRANSLATED_PARAMETERS, forked_sam(runs), strict=True)
+        tuple(_overrides(parameters)): as_completed_process(run, result)
+        for parameters, run, result in zip(TRANSLATED_PARAMETERS, runs, results, strict=True)
     }
 
     def translated(parameter_values: dict[str, str] | None = None) -> dict[str, Any]:

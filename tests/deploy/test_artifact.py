@@ -1,6 +1,6 @@
 """`sam build` of template.yaml: what the artifact holds, and that it serves on its own.
 
-The template is built once per session for this machine's architecture (the Architecture
+The template is built once per test run for this machine's architecture (the Architecture
 parameter; arm64, the deployed default, cannot be imported on x86_64) and then run by a
 clean Python 3.13 that sees only the artifact and the standard library, as Lambda does.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from lambda_events import build_event, invoke, read_result
+from run_once import once_per_run
 from sam_tools import PROJECT_ROOT, host_architecture, lambda_python, run_artifact, sam_build
 
 from app.compression.codec_spec import parse_codec_spec
@@ -57,9 +58,14 @@ REQUESTS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sam_build(tmp_path_factory.mktemp("sam") / "build")
+    """One `sam build` a run, whichever worker asks first (tests/run_once.py)."""
+
+    def build() -> str:
+        return str(sam_build(tmp_path_factory.mktemp("sam") / "build"))
+
+    return Path(once_per_run(tmp_path_factory, "sam-build", build))
 
 
 @pytest.fixture(scope="module")
@@ -99,23 +105,28 @@ def extension_machines(artifact: Path) -> dict[str, set[int]]:
     return machines
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def other_architecture_artifact(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """deploy/build_artifact.py for the architecture this machine is not (as sam build runs it)."""
+    """deploy/build_artifact.py for the architecture this machine is not (as sam build runs it),
+    once a run."""
     other = "arm64" if host_architecture() == "x86_64" else "x86_64"
-    target = tmp_path_factory.mktemp("other") / "artifact"
-    subprocess.run(
-        [
-            str(lambda_python()),
-            str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
-            "--architecture",
-            other,
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return other, target
+
+    def build() -> str:
+        target = tmp_path_factory.mktemp("other") / "artifact"
+        subprocess.run(
+            [
+                str(lambda_python()),
+                str(PROJECT_ROOT / "deploy" / "build_artifact.py"),
+                "--architecture",
+                other,
+                str(target),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return str(target)
+
+    return other, Path(once_per_run(tmp_path_factory, f"artifact-{other}", build))
 
 
 def test_both_architectures_ship_every_binding_built_for_them(
