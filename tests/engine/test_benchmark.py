@@ -190,13 +190,16 @@ def test_a_job_slower_than_its_estimate_is_stopped_at_the_deadline_and_leaves_no
     threads_before = set(threading.enumerate())
     children_before = child_pids()
     started = time.monotonic()
-    report = benchmark(data, [(spinning, 1), (gzip_codec, 1)], Budget(0.5), workers=2)
+    # A budget of 2 s, not 0.5: with the suite on two xdist workers the other worker's browser
+    # and build tests share the two CPUs with the spin, and the gzip job beside it once did not
+    # finish its timed phases within 0.5 s.
+    budget_seconds = 2.0
+    report = benchmark(data, [(spinning, 1), (gzip_codec, 1)], Budget(budget_seconds), workers=2)
     # The spin never ends, so answering at all shows the engine stopped it; the bound says it
-    # answered promptly. 1.5 s of slack, not 0.25: with the suite on two xdist workers the other
-    # worker's browser and build tests share the two CPUs, and kill, reap and report took 0.79 s
-    # twice there (never over 0.75 s run alone). The skip reason and the reaped children below
-    # are what prove the kill.
-    assert time.monotonic() - started < 0.5 + 1.5
+    # answered promptly. 1.5 s of slack, not 0.25: under the same load, kill, reap and report
+    # took 0.79 s twice (never over 0.75 s run alone). The skip reason and the reaped children
+    # below are what prove the kill.
+    assert time.monotonic() - started < budget_seconds + 1.5
     # The finished job's result is kept; the spinning one was killed, not left to spin.
     assert [r.codec for r in report.results] == ["gzip"]
     assert [(s.codec, s.reason) for s in report.skipped] == [
