@@ -57,16 +57,14 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-# The servers behind these fixtures time each benchmark phase for 0.5 ms, not 20 ms: their tests
-# check what pages and answers show of a report, not the timing (loopback_server's docstring).
-TIMING_FLOOR_SECONDS = QUICK_TIMING_FLOOR_SECONDS
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[LoopbackServer]:
     """The app under uvicorn on 127.0.0.1, for a browser to load: one per test process (a
-    server start costs 0.65 CPU-seconds; every test opens its own browser context)."""
-    with serve_on_loopback(timing_floor_seconds=TIMING_FLOOR_SECONDS) as running:
+    server start costs 0.65 CPU-seconds; every test opens its own browser context).
+
+    The servers of `server` and `door` time each benchmark phase for 0.5 ms, not 20 ms: their
+    tests check what pages and answers show of a report, not its timing (loopback_server)."""
+    with serve_on_loopback(timing_floor_seconds=QUICK_TIMING_FLOOR_SECONDS) as running:
         yield running
 
 
@@ -109,7 +107,7 @@ DOORS = ("rest-api", "http-api")
 def door(request: pytest.FixtureRequest) -> Iterator[Door]:
     """The app behind app/local.py's REST API (under /v1/), then its HTTP API (at the root)."""
     http_api = request.param == "http-api"
-    with serve_local_gateway(http_api, timing_floor_seconds=TIMING_FLOOR_SECONDS) as gateway:
+    with serve_local_gateway(http_api, timing_floor_seconds=QUICK_TIMING_FLOOR_SECONDS) as gateway:
         yield Door(request.param, gateway.base_url)
 
 

@@ -5,11 +5,11 @@ socket with `--fd` would be simpler, but uvicorn then takes the socket for a Uni
 asyncio leaves Nagle's algorithm on: every response waited ~40 ms for a delayed ACK.)
 Loopback only, by construction.
 
-`timing_floor_seconds` starts a server whose benchmarks time each phase for that long instead
-of app/engine/job_timing.py's MIN_PHASE_SECONDS (20 ms): for tests of what a page or a request
-shows of a report, not of how well it was timed (tests/engine holds those), with
-QUICK_TIMING_FLOOR_SECONDS. Everything else is the real app under the real server. (The
-`quick_timing` fixture, tests/conftest.py, lowers the floor in process the same way.)
+`timing_floor_seconds` (QUICK_TIMING_FLOOR_SECONDS, say) starts a server whose benchmarks time
+each phase for that long instead of app/engine/job_timing.py's MIN_PHASE_SECONDS, 20 ms: for
+tests of what a page or an answer shows of a report, not of how well it was timed (that is
+tests/engine's). Everything else is the real app under the real server. The `quick_timing`
+fixture (tests/conftest.py) lowers the floor in process the same way.
 """
 
 from __future__ import annotations

@@ -22,18 +22,16 @@ Json = TypeVar("Json")
 def once_per_run(
     tmp_path_factory: pytest.TempPathFactory, name: str, produce: Callable[[], Json]
 ) -> Json:
-    """`produce()` in the first test process of this run to ask for `name`; what it returned
-    (JSON: dicts, lists, strings, numbers) in every process after it. A `produce` that raises
-    leaves nothing behind: the next process to ask tries again, and fails the same way."""
+    """`produce()` in the first test process of this run to ask for `name`; in every process,
+    that one included, what it returned as read back from JSON (dicts, lists, strings, numbers).
+    A `produce` that raises leaves nothing behind: the next process to ask tries again."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # this run's folder, parent of every worker's
     result = shared / f"{name}.json"
     with (shared / f"{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if result.exists():
-            value: Json = json.loads(result.read_text())
-            return value
-        value = produce()
-        result.write_text(json.dumps(value))
+        if not result.exists():
+            result.write_text(json.dumps(produce()))
+        value: Json = json.loads(result.read_text())
         return value

@@ -19,7 +19,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = PROJECT_ROOT / "template.yaml"
 SAM_VENV_BIN = PROJECT_ROOT / ".venv-sam" / "bin"
 ARTIFACT_RUNNER = Path(__file__).resolve().parent / "artifact_runner.py"
-SAM_TRANSLATE = Path(__file__).resolve().parent / "sam_translate.py"
 FUNCTION_ID = "CompressTestFunction"
 LAMBDA_PYTHON = "python3.13"
 
@@ -53,21 +52,6 @@ def sam_environment() -> dict[str, str]:
     env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     env["PATH"] = f"{lambda_python().parent}{os.pathsep}{env.get('PATH', '')}"
     return env
-
-
-def sam_translate(parameter_values: dict[str, str] | None = None) -> dict[str, Any]:
-    """template.yaml as SAM's translator turns it into CloudFormation (tests/sam_translate.py)."""
-    overrides = [f"{name}={value}" for name, value in (parameter_values or {}).items()]
-    completed = subprocess.run(
-        [str(sam_tool("python")), str(SAM_TRANSLATE), str(TEMPLATE), *overrides],
-        capture_output=True,
-        text=True,
-        env=sam_environment(),
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    translated: dict[str, Any] = json.loads(completed.stdout)
-    return translated
 
 
 def host_architecture() -> str:

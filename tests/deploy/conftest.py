@@ -152,8 +152,9 @@ def _overrides(parameter_values: dict[str, str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def sam_translated(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Any]]:
-    """sam_tools.sam_translate, with every TRANSLATED_PARAMETERS translation made up front,
-    once a test run."""
+    """template.yaml as SAM's translator turns it into CloudFormation (tests/sam_translate.py)
+    for given parameter values: every TRANSLATED_PARAMETERS translation made up front, once a
+    test run."""
     runs = [
         {
             "tool": "sam_translate",
