@@ -6,7 +6,6 @@ the schema) never get a 5xx, and every response matches what the schema says abo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,18 +21,11 @@ from schemathesis.specs.openapi.checks import (
 
 from app import app
 from app.compression.registry import CODECS
-from app.engine import job_timing
 
-
-@pytest.fixture(autouse=True, scope="module")
-def quick_timing() -> Iterator[None]:
-    """Each benchmark phase repeats for 0.5 ms instead of 20 ms (app/engine/job_timing.py): the
-    checks read statuses, bodies and media types, which repetition does not change, and a
-    generated request that reaches the benchmark saves up to 40 ms a job (0.8 s for the
-    default 20 jobs)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(job_timing, "MIN_PHASE_SECONDS", 0.0005)
-        yield
+# Each benchmark phase repeats for 0.5 ms instead of 20 ms (tests/conftest.py): the checks read
+# statuses, bodies and media types, which repetition does not change, and a generated request
+# that reaches the benchmark saves up to 40 ms a job (0.8 s for the default 20 jobs).
+pytestmark = pytest.mark.usefixtures("quick_timing")
 
 
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]

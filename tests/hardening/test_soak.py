@@ -31,7 +31,6 @@ import pytest
 from child_processes import child_pids
 from lambda_events import SHAPES, FakeLambdaContext, build_event, read_result
 
-import app.engine.job_timing
 import handler
 from app.config import settings
 
@@ -321,11 +320,11 @@ def measure_growth(groups: list[list[Call]], wrap: Callable[[Call], Call] = lamb
 
 
 def test_warm_invocations_leak_no_memory_files_or_threads(
-    private_tempdir: Path, monkeypatch: pytest.MonkeyPatch
+    private_tempdir: Path, quick_timing: None
 ) -> None:
     # Repeated timing (20 ms a phase) would make the soak's small benchmarks take 0.1 s each;
-    # it is about what each request leaves behind, so each phase repeats for 0.5 ms here.
-    monkeypatch.setattr(app.engine.job_timing, "MIN_PHASE_SECONDS", 0.0005)
+    # it is about what each request leaves behind, so each phase repeats for 0.5 ms here
+    # (`quick_timing`, tests/conftest.py).
     threads_before = set(threading.enumerate())
     with request_log_to_devnull():
         growth = measure_growth(the_mix())
