@@ -21,14 +21,14 @@ from app.__main__ import main
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def python_m_app(*args: str) -> subprocess.CompletedProcess[str]:
+def python_m_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`python -m app ARGS` in a new interpreter, from the project's folder."""
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=PROJECT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 

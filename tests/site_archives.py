@@ -12,6 +12,7 @@ import io
 import lzma
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 
 import zstandard
@@ -86,6 +87,29 @@ def empty_entries_tar_gz(count: int) -> bytes:
     raw = b"".join(headers) + end_of_archive
     padding = -len(raw) % tarfile.RECORDSIZE
     return gzip.compress(raw + bytes(padding), compresslevel=6, mtime=0)
+
+
+def zero_filled_entry_tar_gz(name: str, mebibytes: int) -> bytes:
+    """A tar.gz whose one entry, `name`, declares and holds `mebibytes` MiB of zeros: a whole,
+    valid gzip member (gunzip accepts its CRC and length), deflated at level 9.
+
+    Deflating a GiB takes seconds; it need not. After a full flush the compressor's window is
+    empty, so every mebibyte of zeros deflates to the same bytes: one is deflated and repeated.
+    """
+    header = tarfile.TarInfo(name)
+    header.size = mebibytes << 20
+    head = header.tobuf()
+    chunk = bytes(1 << 20)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    deflated_head = deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH)
+    deflated_chunk = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(head)
+    for _ in range(mebibytes):
+        crc = zlib.crc32(chunk, crc)
+    length = len(head) + header.size
+    gzip_header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # RFC 1952: no name, mtime 0, -9
+    trailer = crc.to_bytes(4, "little") + (length % (1 << 32)).to_bytes(4, "little")
+    return gzip_header + deflated_head + deflated_chunk * mebibytes + deflate.flush() + trailer
 
 
 def compress_stream(data: bytes, compression: str | None) -> bytes:

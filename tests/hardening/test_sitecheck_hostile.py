@@ -17,7 +17,6 @@ import stat
 import tarfile
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from site_archives import (
     sample_site,
     special_member,
     tar_bytes,
+    zero_filled_entry_tar_gz,
     zip_bytes,
     zip_with_info,
 )
@@ -169,29 +169,6 @@ def _non_utf8_tar() -> bytes:
 def _many_empty_entries() -> bytes:
     """Built once per test process: three tests post it."""
     return empty_entries_tar_gz(100_000)
-
-
-def _tar_gz_of_one_zero_filled_entry(name: str, mebibytes: int) -> bytes:
-    """A tar.gz whose one entry, `name`, declares and holds `mebibytes` MiB of zeros: a whole,
-    valid gzip member (gunzip accepts its CRC and length), deflated at level 9.
-
-    Deflating a GiB takes seconds; it need not. After a full flush the compressor's window is
-    empty, so every mebibyte of zeros deflates to the same bytes: one is deflated and repeated.
-    """
-    header = tarfile.TarInfo(name)
-    header.size = mebibytes << 20
-    head = header.tobuf()
-    chunk = zeros(1 << 20)
-    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    deflated_head = deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH)
-    deflated_chunk = deflate.compress(chunk) + deflate.flush(zlib.Z_FULL_FLUSH)
-    crc = zlib.crc32(head)
-    for _ in range(mebibytes):
-        crc = zlib.crc32(chunk, crc)
-    length = len(head) + header.size
-    gzip_header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # RFC 1952: no name, mtime 0, -9
-    trailer = crc.to_bytes(4, "little") + (length % (1 << 32)).to_bytes(4, "little")
-    return gzip_header + deflated_head + deflated_chunk * mebibytes + deflate.flush() + trailer
 
 
 def _folders_only() -> bytes:
@@ -490,7 +467,7 @@ def test_service_keeps_serving_after_every_case(
 def test_bomb_is_refused_without_unpacking_it(client: TestClient) -> None:
     """A 1 GiB entry in a ~1 MB tar.gz: refused at the cap, reading only what the cap allows
     (so in a fraction of the time inflating the whole would take)."""
-    body = _tar_gz_of_one_zero_filled_entry("huge.html", 1024)
+    body = zero_filled_entry_tar_gz("huge.html", 1024)
     assert len(body) < settings.max_upload_bytes
     assert_problem(
         post_site(client, ("file", "huge.tgz", body)), 413, "entry-too-large", MAX_ENTRY_BYTES

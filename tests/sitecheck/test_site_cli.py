@@ -30,7 +30,7 @@ def folder(tmp_path: Path) -> Path:
 
 def test_folder_table_and_progress(folder: Path) -> None:
     """A real `python -m app site` (not `cli`): the subcommand through the module's entry point."""
-    done = python_m_app("site", str(folder))
+    done = python_m_app("site", str(folder), timeout=120)  # a whole site's measurements
     assert done.returncode == 0, done.stderr
     assert "static plan" in done.stdout
     assert "typical server default" in done.stdout
